@@ -1,0 +1,1 @@
+"""The rules and use cases. Knows no Telegram and no aiohttp; returns plain data."""

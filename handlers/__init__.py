@@ -1,0 +1,1 @@
+"""Telegram adapters, one module per feature: parse the update, call the domain, render."""

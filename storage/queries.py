@@ -1,0 +1,116 @@
+"""Queries used by the domain services; each takes the session of the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEntry, RoleGrant, User
+from storage.types import utcnow
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def get_user(session: AsyncSession, user_id: int, *, for_update: bool = False) -> User | None:
+    statement = select(User).where(User.id == user_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def upsert_user(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    first_name: str | None,
+    last_name: str | None,
+    username: str | None,
+    language_code: str | None,
+    language: str,
+) -> tuple[User, bool]:
+    """Insert the user or refresh their names; return (user, created). Race-free on both engines."""
+    now = utcnow()
+    names = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "username": username,
+        "telegram_language_code": language_code,
+    }
+    statement = (
+        _insert(session, User)
+        .values(
+            id=user_id,
+            language=language,
+            subscribed=True,
+            reachable=True,
+            created_at=now,
+            updated_at=now,
+            **names,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    result: CursorResult[Any] = await session.execute(statement)  # type: ignore[assignment]  # DML returns a CursorResult
+    created = result.rowcount == 1
+    user = await get_user(session, user_id, for_update=True)
+    assert user is not None  # inserted above or already there
+    if not created:
+        for key, value in names.items():
+            setattr(user, key, value)
+        user.subscribed = True
+        user.reachable = True
+    return user, created
+
+
+async def delete_user(session: AsyncSession, user_id: int) -> bool:
+    result: CursorResult[Any] = await session.execute(delete(User).where(User.id == user_id))  # type: ignore[assignment]  # DML returns a CursorResult
+    return bool(result.rowcount)
+
+
+async def get_role(session: AsyncSession, user_id: int) -> RoleGrant | None:
+    return await session.get(RoleGrant, user_id)
+
+
+async def list_roles(session: AsyncSession) -> Sequence[tuple[RoleGrant, User | None]]:
+    statement = (
+        select(RoleGrant, User)
+        .outerjoin(User, User.id == RoleGrant.user_id)
+        .order_by(RoleGrant.role, RoleGrant.user_id)
+    )
+    return [(grant, user) for grant, user in (await session.execute(statement)).all()]
+
+
+def add_audit(
+    session: AsyncSession,
+    *,
+    actor_id: int | None,
+    action: str,
+    outcome: str = "ok",
+    target: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_id=actor_id,
+            action=action,
+            outcome=outcome,
+            target=target,
+            before=before,
+            after=after,
+            detail=detail,
+        )
+    )
+
+
+async def audit_entries(session: AsyncSession, limit: int = 100) -> Sequence[AuditEntry]:
+    statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    return (await session.execute(statement)).scalars().all()

@@ -1,0 +1,94 @@
+"""Migrations and the unit of work on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from storage.database import Database
+from storage.migrate import current_revision, upgrade
+from storage.models import Base, User
+from storage.types import utcnow
+
+
+async def test_upgrade_is_repeatable_and_at_head(database_url: str) -> None:
+    await upgrade(database_url)
+    await upgrade(database_url)
+    assert await current_revision(database_url) == "0001"
+
+
+async def test_models_match_migrations(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
+    finally:
+        await db.dispose()
+    assert diff == []
+
+
+async def test_sqlite_pragmas(tmp_path: object) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/p.db"
+    await upgrade(url)
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    finally:
+        await db.dispose()
+
+
+async def test_transaction_rolls_back_on_error(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                session.add(User(id=1, language="ar"))
+                await session.flush()
+                raise RuntimeError("boom")
+        async with db.transaction() as session:
+            assert await session.get(User, 1) is None
+            session.add(User(id=2, language="en"))
+        async with db.transaction() as session:
+            user = await session.get(User, 2)
+            assert user is not None
+            assert user.created_at.tzinfo is not None
+            assert abs((utcnow() - user.created_at).total_seconds()) < 60
+    finally:
+        await db.dispose()
+
+
+async def test_naive_datetimes_are_refused(database_url: str) -> None:
+    from datetime import datetime
+
+    db = Database(database_url)
+    try:
+        with pytest.raises(Exception, match="naive datetime"):
+            async with db.transaction() as session:
+                session.add(User(id=3, language="ar", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001  # the point of the test
+    finally:
+        await db.dispose()
+
+
+async def test_concurrent_first_starts_create_one_user(database_url: str) -> None:
+    from domain.users import Profile, UserService
+
+    db = Database(database_url)
+    users = UserService(db, "ar")
+    try:
+        results = await asyncio.gather(
+            *(users.start(Profile(42, "سارة", language_code="ar")) for _ in range(8))
+        )
+        assert sum(viewer.is_new for viewer in results) == 1
+        async with db.transaction() as session:
+            count = (await session.execute(text("SELECT count(*) FROM users"))).scalar()
+        assert count == 1
+    finally:
+        await db.dispose()

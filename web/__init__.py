@@ -1,0 +1,1 @@
+"""aiohttp: health now; webhook, console, screen, exports and metrics as features land."""
