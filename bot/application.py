@@ -9,7 +9,16 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 
 from bot.settings import Settings
 from domain.services import Services
-from handlers import commands, fallback, onboarding, roles
+from handlers import (
+    broadcast_ui,
+    commands,
+    fallback,
+    onboarding,
+    roles,
+    session_admin,
+    sessions,
+    steps,
+)
 from handlers.context import SERVICES_KEY, BotApp, BotContext
 
 log = logging.getLogger(__name__)
@@ -31,6 +40,10 @@ def register_handlers(app: BotApp) -> None:
     """Feature handlers first; the fallbacks last, so they see only what nothing handled."""
     onboarding.register(app)
     roles.register(app)
+    sessions.register(app)
+    session_admin.register(app)
+    broadcast_ui.register(app)
+    steps.register(app)  # plain text: pending steps, after every command
     fallback.register(app)
 
 

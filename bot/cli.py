@@ -9,10 +9,10 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from bot.compose import build_services
 from bot.settings import Settings, SettingsError, load_settings
 from domain.errors import DomainError
 from domain.roles import Role
-from domain.services import Services
 from locales import translator
 from storage.database import Database
 from storage.migrate import upgrade
@@ -55,9 +55,7 @@ async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_role(settings: Settings, args: argparse.Namespace) -> int:
     await upgrade(settings.database_url)
     db = Database(settings.database_url)
-    services = Services.build(
-        db, admin_ids=settings.admin_ids, default_language=settings.default_language
-    )
+    services = build_services(settings, db)
     role = Role(args.role) if args.action == "add" else Role.VIEWER
     try:
         change = await services.roles.set_role(None, args.user_id, role)

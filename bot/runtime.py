@@ -1,20 +1,28 @@
-"""One process: migrate, then run the bot (polling) and the web server on one event loop."""
+"""One process: migrate, then run the bot, the broadcast sender, the scheduler and the web
+server on one event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from aiohttp import web
+from telegram import Bot
 
 from bot.application import ALLOWED_UPDATES, build_application
+from bot.compose import build_services
 from bot.settings import Settings
 from domain.services import Services
-from handlers.context import BotApp
+from handlers.broadcaster import Broadcaster
+from handlers.context import WAKE_SENDER_KEY, BotApp
 from storage.database import Database
 from storage.migrate import upgrade
+from storage.types import utcnow
 from web.app import make_web_app
 
 log = logging.getLogger(__name__)
@@ -27,9 +35,16 @@ class Runtime:
     settings: Settings
     web_enabled: bool = True
     poll_timeout: int = 10
+    schedule_every: float = 15.0
+    lease: timedelta = timedelta(seconds=10)
+    progress_every: float = 3.0
+    clock: Callable[[], datetime] = utcnow
     db: Database = field(init=False)
     services: Services = field(init=False)
     app: BotApp = field(init=False)
+    broadcaster: Broadcaster = field(init=False)
+    _sender_bot: Bot = field(init=False)
+    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     _web: web.AppRunner | None = field(init=False, default=None)
 
     @property
@@ -37,17 +52,15 @@ class Runtime:
         return "polling"
 
     async def start(self) -> None:
-        await upgrade(self.settings.database_url)
-        self.db = Database(self.settings.database_url)
-        self.services = Services.build(
-            self.db,
-            admin_ids=self.settings.admin_ids,
-            default_language=self.settings.default_language,
-        )
-        self.app = build_application(self.settings, self.services)
+        settings = self.settings
+        await upgrade(settings.database_url)
+        self.db = Database(settings.database_url)
+        self.services = build_services(settings, self.db, self.clock)
+        self.app = build_application(settings, self.services)
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
+        await self._start_sender()
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
@@ -59,19 +72,66 @@ class Runtime:
         if self.web_enabled:
             self._web = web.AppRunner(make_web_app(self.services, mode=self.mode))
             await self._web.setup()
-            site = web.TCPSite(self._web, self.settings.web_host, self.settings.web_port)
+            site = web.TCPSite(self._web, settings.web_host, settings.web_port)
             await site.start()
-            log.info("web server on http://%s:%s", self.settings.web_host, self.settings.web_port)
+            log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
         log.info("bot @%s running (%s)", self.app.bot.username, self.mode)
+
+    async def _start_sender(self) -> None:
+        settings = self.settings
+        assert settings.telegram_bot_token is not None
+        self._sender_bot = Bot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_api_file_url,
+        )
+        await self._sender_bot.initialize()
+        if settings.is_sqlite:
+            # One process per SQLite database: a claim left by a killed process is ours.
+            released = await self.services.broadcasts.release_all_claims()
+            if released:
+                log.info("resuming %s deliveries claimed before a restart", released)
+        self.broadcaster = Broadcaster(
+            self._sender_bot,
+            self.services,
+            rate=settings.broadcast_rate,
+            paid=settings.paid_broadcast,
+            channel_id=settings.channel_id,
+            lease=self.lease,
+            progress_every=self.progress_every,
+        )
+        self.app.bot_data[WAKE_SENDER_KEY] = self.broadcaster.wake
+        self._tasks = [
+            asyncio.create_task(self.broadcaster.run(), name="broadcaster"),
+            asyncio.create_task(self._schedule(), name="scheduler"),
+        ]
+
+    async def _schedule(self) -> None:
+        """Reminders and automatic go-live, from the database (nothing kept in memory)."""
+        while True:
+            try:
+                created = await self.services.broadcasts.fire_reminders()
+                started = await self.services.sessions.go_live_due()
+                if created or started:
+                    self.broadcaster.wake()
+            except Exception:  # keep scheduling; the error is logged
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self.schedule_every)
 
     async def stop(self) -> None:
         if self._web is not None:
             await self._web.cleanup()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        await self._sender_bot.shutdown()
         await self.db.dispose()
 
 

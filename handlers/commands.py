@@ -17,12 +17,13 @@ from locales import LANGUAGES, translator
 
 log = logging.getLogger(__name__)
 
-VIEWER = ("start", "language", "help", "privacy", "stop", "forget")
+VIEWER = ("start", "sessions", "language", "help", "privacy", "stop", "forget")
+MODERATOR = ("newsession", "golive", "end", "announce", "cancel")
 BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.VIEWER: VIEWER,
     Role.STAFF: VIEWER,
-    Role.MODERATOR: VIEWER,
-    Role.ADMIN: (*VIEWER, "addmod", "addstaff", "removerole", "roles"),
+    Role.MODERATOR: (*VIEWER, *MODERATOR),
+    Role.ADMIN: (*VIEWER, *MODERATOR, "addmod", "addstaff", "removerole", "roles"),
 }
 
 

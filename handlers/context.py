@@ -12,6 +12,7 @@ from domain.users import Profile
 from locales import Translator, pick_language, translator
 
 SERVICES_KEY = "services"
+WAKE_SENDER_KEY = "wake_sender"
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -22,6 +23,12 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], di
         services = self.bot_data[SERVICES_KEY]
         assert isinstance(services, Services)
         return services
+
+    def wake_sender(self) -> None:
+        """Tell the broadcast sender there is new work (it also polls the outbox)."""
+        wake = self.bot_data.get(WAKE_SENDER_KEY)
+        if callable(wake):
+            wake()
 
     async def translator_for(self, update: Update) -> Translator:
         cached: Translator | None = self.__dict__.get("_translator")

@@ -37,11 +37,6 @@ async def on_media(update: Update, context: BotContext) -> None:
     await reply(update, tr.t("hint.media"))
 
 
-async def on_text(update: Update, context: BotContext) -> None:
-    tr = await context.translator_for(update)
-    await reply(update, tr.t("hint.text"))
-
-
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     tr = await context.translator_for(update)
     await reply(update, tr.t("hint.unknown_command"))
@@ -81,7 +76,6 @@ def register(app: BotApp) -> None:
         [
             ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command),
-            MessageHandler(PRIVATE & filters.TEXT, on_text),
             MessageHandler(media, on_media),
             CallbackQueryHandler(on_stale_button),
             TypeHandler(Update, on_anything_else),

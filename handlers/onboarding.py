@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from domain.roles import Role
-from handlers import commands
+from handlers import commands, sessions
 from handlers.common import PRIVATE, keyboard, reply, translated_errors
 from handlers.context import BotApp, BotContext, profile_of
 from locales import LANGUAGES, Translator, translator
@@ -39,13 +39,14 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     tr = context.use_language(viewer.language)
     user = update.effective_user
     name = (user.first_name if user else None) or tr.t("viewer.default_name")
-    # A deep-link payload (`s<ID>`) is checked here; the sessions feature opens its card.
     payload = context.args[0] if context.args else ""
     if payload and not DEEP_LINK.fullmatch(payload):
-        payload = ""
-    key = "start.welcome_new" if viewer.is_new else "start.welcome_back"
-    markup = _switch_button(tr)
-    await reply(update, tr.t(key, name=name), markup)
+        payload = ""  # not a payload Telegram could have produced: plain start
+    if viewer.is_new or not payload:
+        key = "start.welcome_new" if viewer.is_new else "start.welcome_back"
+        await reply(update, tr.t(key, name=name), _switch_button(tr))
+    if payload:
+        await sessions.open_deep_link(update, context, payload)
 
 
 @translated_errors
@@ -78,6 +79,8 @@ async def cmd_help(update: Update, context: BotContext) -> None:
     parts = [tr.t("help.viewer")]
     if role is not Role.VIEWER:
         parts.append(tr.t("help.role", role=tr.t(f"role.{role.value}")))
+    if role in (Role.MODERATOR, Role.ADMIN):
+        parts.append(tr.t("help.moderator"))
     if role is Role.ADMIN:
         parts.append(tr.t("help.admin"))
     await reply(update, "\n\n".join(parts))

@@ -1,7 +1,8 @@
 """Translations: gettext catalogs (ar, en) read with Babel, looked up by message key.
 
 Keys are stable identifiers (`start.welcome`); the English and Arabic texts live in
-`locales/<lang>/LC_MESSAGES/messages.po`. Placeholders use `{name}` syntax. String
+`locales/<lang>/LC_MESSAGES/<feature>.po` (one file per feature, merged at load; a key
+defined twice is an error). Placeholders use `{name}` syntax. String
 parameters are user text by default: HTML-escaped and bidi-isolated (FSI…PDI) so that a
 name or a question can neither inject markup nor reorder the sentence around it; wrap our
 own markup in `Markup` to insert it as is.
@@ -13,9 +14,12 @@ import gettext
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("ar", "en")
@@ -50,20 +54,27 @@ class Catalog:
 
 
 def _load(language: str) -> Catalog:
-    path = _DIR / language / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        po = read_po(handle, locale=language)
     singular: dict[str, str] = {}
     plural: dict[str, tuple[str, ...]] = {}
-    for message in po:
-        if not message.id:
-            continue
-        if isinstance(message.id, tuple):
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
-            plural[str(message.id[0])] = tuple(str(form or "") for form in forms)
-        else:
-            singular[str(message.id)] = str(message.string or "")
-    return Catalog(language, singular, plural, gettext.c2py(po.plural_expr))
+    plural_exprs: set[str] = set()
+    for path in sorted((_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=language)
+        plural_exprs.add(po.plural_expr)
+        for message in po:
+            if not message.id:
+                continue
+            key = str(message.id[0] if isinstance(message.id, tuple) else message.id)
+            if key in singular or key in plural:
+                raise ValueError(f"{path.name}: key {key!r} is defined twice")
+            if isinstance(message.id, tuple):
+                forms = message.string if isinstance(message.string, tuple) else (message.string,)
+                plural[key] = tuple(str(form or "") for form in forms)
+            else:
+                singular[key] = str(message.string or "")
+    if len(plural_exprs) != 1:
+        raise ValueError(f"{language}: the .po files disagree on Plural-Forms")
+    return Catalog(language, singular, plural, gettext.c2py(plural_exprs.pop()))
 
 
 @cache
@@ -98,6 +109,11 @@ class Translator:
         forms = self.catalog.plural[key]
         index = min(self.catalog.plural_index(count), len(forms) - 1)
         return forms[index].format(count=count, **_prepare(params))
+
+    def when(self, moment: datetime, zone: ZoneInfo) -> str:
+        """A date and time as people read it here: weekday, day, month, year, 24-hour clock."""
+        pattern = "EEEE d MMMM y، HH:mm" if self.language == "ar" else "EEEE d MMMM y, HH:mm"
+        return str(format_datetime(moment, pattern, tzinfo=zone, locale=self.language))
 
     @property
     def direction(self) -> str:

@@ -29,9 +29,7 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture(params=ENGINES)
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A migrated, empty database of its own for this test, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         yield databases.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)

@@ -32,9 +32,7 @@ def used_keys() -> tuple[set[str], set[str]]:
                     continue
                 name = getattr(node.func, "attr", getattr(node.func, "id", ""))
                 first = node.args[0]
-                if name in {"t", "DomainError", "__init__"} and isinstance(
-                    first, ast.Constant
-                ):
+                if name in {"t", "DomainError", "__init__"} and isinstance(first, ast.Constant):
                     if isinstance(first.value, str) and KEY.match(first.value):
                         singular.add(first.value)
                 elif name == "tn" and isinstance(first, ast.Constant):
@@ -117,9 +115,10 @@ def test_user_text_is_escaped_and_isolated() -> None:
     assert "<script>" not in text
     assert f"{FSI}&lt;script&gt;alert(1)&lt;/script&gt;{PDI}" in text
     assert isolate("a & b") == f"{FSI}a &amp; b{PDI}"
-    assert translator("en").t("roles.granted", user_id=Markup("<b>1</b>"), role="x").count(
-        "<b>1</b>"
-    ) == 1
+    assert (
+        translator("en").t("roles.granted", user_id=Markup("<b>1</b>"), role="x").count("<b>1</b>")
+        == 1
+    )
 
 
 def test_language_pick() -> None:
@@ -131,3 +130,25 @@ def test_language_pick() -> None:
     assert pick_language(None, "ar") == "ar"
     assert pick_language("", "en") == "en"
     assert translator("de").language == "en"
+
+
+def test_keys_built_at_run_time_exist() -> None:
+    """Keys assembled from data (statuses, platforms, kinds, fields) in both languages."""
+    from domain.sessions import EDITABLE
+    from domain.validation import PLATFORMS
+    from domain.wizard import ORDER
+
+    families = [
+        *(f"session.status.{s}" for s in ("draft", "scheduled", "live", "ended")),
+        *(f"session.already_{s}" for s in ("scheduled", "live", "ended")),
+        *(f"platform.{p}" for p in (*PLATFORMS, "web")),
+        *(f"broadcast.kind.{k}" for k in ("golive", "reminder_24h", "reminder_1h", "announce")),
+        *(f"broadcast.status.{s}" for s in ("running", "done", "cancelled")),
+        *(f"broadcast.{k}" for k in ("golive", "reminder_24h", "reminder_1h", "announce")),
+        *(f"edit.prompt.{field}" for field in EDITABLE),
+        *(f"edit.{field}" for field in EDITABLE),
+        *(f"wizard.{step}" for step in ORDER if step not in ("streams", "confirm")),
+    ]
+    for language in LANGUAGES:
+        missing = [key for key in families if key not in catalog(language).singular]
+        assert missing == [], language

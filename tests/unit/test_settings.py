@@ -60,7 +60,7 @@ def test_values_are_parsed() -> None:
 def test_http_is_accepted_only_for_loopback() -> None:
     assert load_settings({"PUBLIC_URL": "http://127.0.0.1:8080"}).public_url
     assert load_settings({"TELEGRAM_API_BASE_URL": "http://localhost:1/bot"})
-    with pytest.raises(SettingsError, match="^PUBLIC_URL: plain http"):
+    with pytest.raises(SettingsError, match=r"^PUBLIC_URL: plain http"):
         load_settings({"PUBLIC_URL": "http://bot.example.om"})
 
 
