@@ -39,23 +39,27 @@ class Runtime:
     lease: timedelta = timedelta(seconds=10)
     progress_every: float = 3.0
     clock: Callable[[], datetime] = utcnow
+    mode_name: str | None = None  # "sandbox" (bot/sandbox_mode.py); None: "polling"
+    web_routes: Callable[[web.Application], None] | None = None  # more routes on the web app
     db: Database = field(init=False)
     services: Services = field(init=False)
     app: BotApp = field(init=False)
     broadcaster: Broadcaster = field(init=False)
     _sender_bot: Bot = field(init=False)
-    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     _web: web.AppRunner | None = field(init=False, default=None)
 
     @property
     def mode(self) -> str:
-        return "polling"
+        return self.mode_name or "polling"
 
     async def start(self) -> None:
         settings = self.settings
         await upgrade(settings.database_url)
         self.db = Database(settings.database_url)
         self.services = build_services(settings, self.db, self.clock)
+        if self.web_enabled:
+            await self._start_web()  # first: in the sandbox it serves the Bot API as well
         self.app = build_application(settings, self.services)
         await self.app.initialize()
         if self.app.post_init is not None:
@@ -69,13 +73,18 @@ class Runtime:
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )
-        if self.web_enabled:
-            self._web = web.AppRunner(make_web_app(self.services, mode=self.mode))
-            await self._web.setup()
-            site = web.TCPSite(self._web, settings.web_host, settings.web_port)
-            await site.start()
-            log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
         log.info("bot @%s running (%s)", self.app.bot.username, self.mode)
+
+    async def _start_web(self) -> None:
+        settings = self.settings
+        app = make_web_app(self.services, mode=self.mode)
+        if self.web_routes is not None:
+            self.web_routes(app)
+        self._web = web.AppRunner(app)
+        await self._web.setup()
+        site = web.TCPSite(self._web, settings.web_host, settings.web_port)
+        await site.start()
+        log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
 
     async def _start_sender(self) -> None:
         settings = self.settings
@@ -101,7 +110,7 @@ class Runtime:
             progress_every=self.progress_every,
         )
         self.app.bot_data[WAKE_SENDER_KEY] = self.broadcaster.wake
-        self._tasks = [
+        self.tasks = [
             asyncio.create_task(self.broadcaster.run(), name="broadcaster"),
             asyncio.create_task(self._schedule(), name="scheduler"),
         ]
@@ -119,11 +128,9 @@ class Runtime:
             await asyncio.sleep(self.schedule_every)
 
     async def stop(self) -> None:
-        if self._web is not None:
-            await self._web.cleanup()
-        for task in self._tasks:
+        for task in self.tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self.app.updater is not None and self.app.updater.running:
@@ -132,6 +139,8 @@ class Runtime:
             await self.app.stop()
         await self.app.shutdown()
         await self._sender_bot.shutdown()
+        if self._web is not None:  # after the bot: in the sandbox it serves the Bot API
+            await self._web.cleanup()
         await self.db.dispose()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import validation
 from domain.errors import DomainError, NotFound
-from domain.roles import Capability, RoleService
+from domain.roles import GRANTS, Capability, RoleService
 from storage import outbox, queries
 from storage import sessions as q
 from storage.database import Database
@@ -160,12 +160,20 @@ class SessionService:
 
     async def for_viewers(self) -> list[SessionView]:
         """Live first, then upcoming by start, then recently ended."""
+        return await self._listing(["live", "scheduled"])
+
+    async def listing(self, user_id: int) -> list[SessionView]:
+        """What `/sessions` shows this person: moderators also see drafts."""
+        role = await self._roles.role_of(user_id)
+        if Capability.MODERATE in GRANTS[role]:
+            return await self._listing(["draft", "live", "scheduled"])
+        return await self._listing(["live", "scheduled"])
+
+    async def _listing(self, statuses: list[str]) -> list[SessionView]:
         async with self._db.transaction() as db:
-            rows = await q.list_sessions(
-                db, ["live", "scheduled"], ended_since=self.clock() - RECENT
-            )
+            rows = await q.list_sessions(db, statuses, ended_since=self.clock() - RECENT)
             streams = await q.streams_of(db, [s.id for s in rows])
-        order = {"live": 0, "scheduled": 1, "ended": 2}
+        order = {"live": 0, "draft": 1, "scheduled": 1, "ended": 2}
         views = [_view(s, streams[s.id]) for s in rows]
         return sorted(views, key=lambda v: (order[v.status], v.starts_at))
 

@@ -42,11 +42,11 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     if payload and not DEEP_LINK.fullmatch(payload):
         payload = ""  # not a payload Telegram could have produced: plain start
-    if viewer.is_new or not payload:
-        key = "start.welcome_new" if viewer.is_new else "start.welcome_back"
-        await reply(update, tr.t(key, name=name), _switch_button(tr))
-    if payload:
-        await sessions.open_deep_link(update, context, payload)
+    if viewer.is_new:
+        await reply(update, tr.t("start.welcome_new", name=name), _switch_button(tr))
+    opened = bool(payload) and await sessions.open_deep_link(update, context, payload)
+    if not viewer.is_new and not opened:
+        await reply(update, tr.t("start.welcome_back", name=name), _switch_button(tr))
 
 
 @translated_errors

@@ -58,7 +58,9 @@ async def open_deep_link(update: Update, context: BotContext, payload: str) -> b
 @translated_errors
 async def cmd_sessions(update: Update, context: BotContext) -> None:
     tr = await context.translator_for(update)
-    views = await context.services.sessions.for_viewers()
+    user = update.effective_user
+    assert user is not None
+    views = await context.services.sessions.listing(user.id)
     if not views:
         await reply(update, tr.t("sessions.none"))
         return

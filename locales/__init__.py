@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import html
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,12 @@ class Markup(str):
 def isolate(text: str) -> str:
     """Escape user text for HTML parse mode and isolate its direction."""
     return f"{FSI}{html.escape(text, quote=False)}{PDI}"
+
+
+def plain(text: str) -> str:
+    """Rendered HTML → plain text for a terminal or a log: tags, isolates and entities removed."""
+    without_tags = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(without_tags).replace(FSI, "").replace(PDI, "")
 
 
 def pick_language(language_code: str | None, default: str) -> str:

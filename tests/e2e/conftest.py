@@ -59,7 +59,9 @@ def harness_settings(emulator: BotApiEmulator, database_url: str, **extra: str) 
 async def harness(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     marker = request.node.get_closest_marker("settings")
     extra: dict[str, str] = dict(marker.kwargs) if marker else {}
-    emulator = BotApiEmulator(limits=RateLimits(enabled=False))
+    limits_marker = request.node.get_closest_marker("limits")
+    limits = RateLimits(**limits_marker.kwargs) if limits_marker else RateLimits(enabled=False)
+    emulator = BotApiEmulator(limits=limits)
     await emulator.start()
     clock = FakeClock()
     runtime = Runtime(
