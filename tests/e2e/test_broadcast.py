@@ -27,7 +27,7 @@ def golive_text(language: str, _title: str = "") -> str:
 
 async def wait_until(predicate: Callable[[], bool], seconds: float = 15.0) -> None:
     async with asyncio.timeout(seconds):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110  # the state lives in another task
             await asyncio.sleep(0.05)
 
 
