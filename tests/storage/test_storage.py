@@ -103,3 +103,54 @@ async def test_concurrent_first_starts_create_one_user(database_url: str) -> Non
         assert count == 1
     finally:
         await db.dispose()
+
+
+async def test_concurrent_read_then_write_transactions(database_url: str) -> None:
+    """Several transactions that read and then write the same row, at once: none fails
+    (on SQLite a deferred BEGIN would fail with 'database is locked')."""
+    from domain.users import Profile, UserService
+
+    db = Database(database_url)
+    users = UserService(db, "ar")
+    try:
+        await users.start(Profile(7, "A"))
+        await asyncio.gather(
+            *(users.set_language(Profile(7, "A"), ("ar", "en")[i % 2]) for i in range(10)),
+            *(users.unsubscribe(7) for _ in range(10)),
+            *(users.set_reachable(7, i % 2 == 0) for i in range(10)),
+        )
+        viewer = await users.get(7)
+        assert viewer is not None
+        assert viewer.subscribed is False
+    finally:
+        await db.dispose()
+
+
+async def test_concurrent_go_live_has_exactly_one_winner(database_url: str) -> None:
+    """Read-check-write in one transaction: of five simultaneous go-lives exactly one wins
+    (on SQLite this needs BEGIN IMMEDIATE; on PostgreSQL the row lock)."""
+    from datetime import timedelta
+
+    from domain.errors import DomainError
+    from domain.services import Services
+    from domain.sessions import SessionDraft
+
+    db = Database(database_url)
+    services = Services.build(db, admin_ids=frozenset(), default_language="ar")
+    try:
+        draft = SessionDraft(
+            title_ar="ج",
+            title_en="S",
+            starts_at=utcnow() + timedelta(days=1),
+            streams=(("https://youtube.com/live/x", "youtube"),),
+        )
+        view = await services.sessions.create(None, draft)
+        results = await asyncio.gather(
+            *(services.sessions.go_live(None, view.id) for _ in range(5)), return_exceptions=True
+        )
+        wins = [r for r in results if not isinstance(r, BaseException)]
+        losses = [r for r in results if isinstance(r, DomainError)]
+        assert (len(wins), len(losses)) == (1, 4), results
+        assert {e.key for e in losses} == {"session.already_live"}
+    finally:
+        await db.dispose()
