@@ -1,0 +1,310 @@
+"""Questions, the viewer's side: ask (idempotent per Telegram message), edit, withdraw,
+upvote (idempotent per callback query), the approved list and "my questions".
+
+A refusal that can only come from a crafted button (a question that does not exist, that
+belongs to another session or to someone else) is a `Forged` error: written to the audit
+log in a transaction of its own, then raised like any DomainError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import question_text
+from domain.abuse import STARTER, AbuseFilter
+from domain.errors import DomainError, NotFound
+from domain.events import NO_EVENTS, QUESTION, Event, EventBus, emits
+from domain.question_views import (
+    Forged,
+    IntakeSession,
+    NotOpenYet,
+    QuestionView,
+    RateLimited,
+    audited,
+    intake,
+    intake_state,
+    open_sessions,
+    taking_questions,
+    view,
+)
+from domain.users import Profile
+from locales import pick_language
+from storage import question_votes as votes
+from storage import questions as q
+from storage.database import Database
+from storage.models import PendingStep, Question, Session
+from storage.types import utcnow
+
+PAGE_SIZE = 5
+MINE_LIMIT = 10
+RATE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    question: QuestionView
+    created: bool
+
+
+@dataclass(frozen=True)
+class Vote:
+    active: bool | None  # None: this press was already counted (a redelivered update)
+    votes: int
+
+
+@dataclass(frozen=True)
+class Board:
+    """One page of a session's approved questions, as one viewer sees it."""
+
+    session: IntakeSession
+    questions: tuple[QuestionView, ...]
+    voted: frozenset[int]
+    page: int
+    pages: int
+    total: int
+
+
+def _asked(submitted: Submitted) -> list[tuple[int, int | None]]:
+    question = submitted.question
+    return [(question.id, question.session_id)] if submitted.created else []
+
+
+def _changed(question: QuestionView) -> list[tuple[int, int | None]]:
+    return [(question.id, question.session_id)]
+
+
+def _names(profile: Profile) -> dict[str, str | None]:
+    return {
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "username": profile.username,
+        "telegram_language_code": profile.language_code,
+    }
+
+
+class QuestionService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        default_language: str,
+        rate_per_minute: int = 3,
+        abuse: AbuseFilter = STARTER,
+        clock: Callable[[], datetime] = utcnow,
+        events: EventBus = NO_EVENTS,
+    ) -> None:
+        self._db = db
+        self._default_language = default_language
+        self.rate_per_minute = rate_per_minute
+        self.abuse = abuse
+        self.clock = clock
+        self.events = events  # the live pages hear of new and changed questions
+
+    async def open_sessions(self) -> list[IntakeSession]:
+        return await open_sessions(self._db, self.clock())
+
+    async def check_open(self, session_id: int) -> IntakeSession:
+        """The session if it takes questions now, else why not."""
+        async with self._db.transaction() as db:
+            session = await db.get(Session, session_id)
+            if session is None or session.status == "draft":
+                raise NotFound("session.not_found", session_id=str(session_id))
+            state, opens = intake_state(session, self.clock())
+            return self._taking(session, state, opens)
+
+    @staticmethod
+    def _taking(session: Session, state: str, opens: datetime | None) -> IntakeSession:
+        if state == "not_yet":
+            assert opens is not None
+            raise NotOpenYet(opens)
+        if state == "closed":
+            raise DomainError("question.closed")
+        return intake(session)
+
+    @emits(QUESTION, _asked)
+    async def submit(
+        self,
+        asker: Profile,
+        session_id: int | None,
+        text: str,
+        *,
+        chat_id: int,
+        message_id: int,
+        anonymous: bool = False,
+        consume_step: bool = False,
+    ) -> Submitted:
+        """One question per Telegram message: a redelivered message returns the first.
+
+        Without a session id it goes to the session taking questions now (live first)."""
+        value = question_text.validate(text)
+        now = self.clock()
+        language = pick_language(asker.language_code, self._default_language)
+        async with self._db.transaction() as db:
+            await q.ensure_user(db, asker.user_id, language, **_names(asker))
+            existing = await q.by_message(db, chat_id, message_id)
+            if existing is not None:
+                return Submitted(view(existing), created=False)
+            if session_id is None:
+                current = await taking_questions(db, now)
+                if not current:
+                    raise DomainError("question.no_session")
+                session_id = current[0].id
+            session = await db.get(Session, session_id)
+            if session is None or session.status == "draft":
+                raise NotFound("session.not_found", session_id=str(session_id))
+            self._taking(session, *intake_state(session, now))
+            if await q.is_muted(db, session_id, asker.user_id):
+                raise DomainError("question.muted")
+            recent = await q.asked_since(db, asker.user_id, now - RATE_WINDOW)
+            if len(recent) >= self.rate_per_minute:
+                raise RateLimited(self.rate_per_minute)
+            normalized = question_text.normalize(value)
+            question = Question(
+                session_id=session_id,
+                user_id=asker.user_id,
+                chat_id=chat_id,
+                message_id=message_id,
+                text=value,
+                normalized=normalized,
+                language=question_text.language_of(value),
+                anonymous=anonymous,
+                held=bool(self.abuse.matches(normalized)),
+                status="pending",
+                votes=0,
+                revision=0,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(question)
+            if consume_step:
+                step = await db.get(PendingStep, asker.user_id)
+                if step is not None:
+                    await db.delete(step)
+            await db.flush()
+            return Submitted(view(question), created=True)
+
+    @staticmethod
+    async def _own_pending(db: AsyncSession, user_id: int, question_id: int) -> Question:
+        question = await q.get_question(db, question_id, lock=True)
+        if question is None:
+            raise Forged("question.not_found", number=question_id)
+        if question.user_id != user_id:
+            raise Forged("error.not_allowed")
+        if question.status != "pending":
+            raise DomainError("question.not_pending", number=question_id)
+        return question
+
+    @emits(QUESTION, _changed)
+    async def edit(self, user_id: int, question_id: int, text: str) -> QuestionView:
+        """The asker rewrites a pending question (clears their pending step too)."""
+        value = question_text.validate(text)
+        async with (
+            audited(self._db, user_id, "question.edit", f"question:{question_id}"),
+            self._db.transaction() as db,
+        ):
+            question = await self._own_pending(db, user_id, question_id)
+            question.text = value
+            question.normalized = question_text.normalize(value)
+            question.language = question_text.language_of(value)
+            question.held = bool(self.abuse.matches(question.normalized))
+            question.revision += 1
+            step = await db.get(PendingStep, user_id)
+            if step is not None:
+                await db.delete(step)
+            await db.flush()
+            return view(question)
+
+    async def check_own(self, user_id: int, question_id: int) -> QuestionView:
+        """A pending question of this viewer (before asking them for the new text)."""
+        async with (
+            audited(self._db, user_id, "question.edit", f"question:{question_id}"),
+            self._db.transaction() as db,
+        ):
+            return view(await self._own_pending(db, user_id, question_id))
+
+    @emits(QUESTION, _changed)
+    async def withdraw(self, user_id: int, question_id: int) -> QuestionView:
+        async with (
+            audited(self._db, user_id, "question.withdraw", f"question:{question_id}"),
+            self._db.transaction() as db,
+        ):
+            question = await self._own_pending(db, user_id, question_id)
+            question.status = "withdrawn"
+            question.decided_at = self.clock()
+            question.revision += 1
+            await db.flush()
+            return view(question)
+
+    @emits(QUESTION, _changed)
+    async def set_anonymous(self, user_id: int, question_id: int, on: bool) -> QuestionView:
+        async with (
+            audited(self._db, user_id, "question.anonymous", f"question:{question_id}"),
+            self._db.transaction() as db,
+        ):
+            question = await self._own_pending(db, user_id, question_id)
+            if question.anonymous != on:
+                question.anonymous = on
+                question.revision += 1
+            await db.flush()
+            return view(question)
+
+    async def vote(self, voter: Profile, session_id: int, question_id: int, query_id: str) -> Vote:
+        """Upvote, or take the upvote back; the same callback query twice counts once."""
+        user_id = voter.user_id
+        async with (
+            audited(self._db, user_id, "question.vote", f"question:{question_id}"),
+            self._db.transaction() as db,
+        ):
+            question = await q.get_question(db, question_id)
+            if question is None:
+                raise Forged("question.not_found", number=question_id)
+            if question.session_id != session_id:
+                raise Forged("question.other_session", number=question_id)
+            if question.user_id == user_id:
+                raise DomainError("question.own_vote")
+            if question.status != "approved":
+                raise DomainError("question.not_votable", number=question_id)
+            session = await db.get(Session, session_id)
+            assert session is not None  # a question's session exists (foreign key)
+            self._taking(session, *intake_state(session, self.clock()))
+            language = pick_language(voter.language_code, self._default_language)
+            await q.ensure_user(db, user_id, language, **_names(voter))
+            active = await votes.toggle_vote(db, question_id, user_id, query_id)
+            await db.refresh(question, ["votes"])
+            vote = Vote(active, question.votes)
+        if active is not None:
+            await self.events.publish([Event(QUESTION, question_id, session_id, "vote")])
+        return vote
+
+    async def board(self, user_id: int, session_id: int | None, page: int = 0) -> Board:
+        """Approved questions of the session (default: the current one), most voted first."""
+        if session_id is None:
+            current = await self.open_sessions()
+            if not current:
+                raise DomainError("question.no_session")
+            session_id = current[0].id
+        async with self._db.transaction() as db:
+            session = await db.get(Session, session_id)
+            if session is None or session.status == "draft":
+                raise NotFound("session.not_found", session_id=str(session_id))
+            rows, total = await q.approved_page(db, session_id, page * PAGE_SIZE, PAGE_SIZE)
+            if not rows and page > 0:
+                page = max(0, (total - 1) // PAGE_SIZE)
+                rows, total = await q.approved_page(db, session_id, page * PAGE_SIZE, PAGE_SIZE)
+            voted = await votes.voted(db, user_id, [r.id for r in rows])
+            return Board(
+                session=intake(session),
+                questions=tuple(view(r) for r in rows),
+                voted=frozenset(voted),
+                page=page,
+                pages=max(1, -(-total // PAGE_SIZE)),
+                total=total,
+            )
+
+    async def mine(self, user_id: int) -> list[QuestionView]:
+        async with self._db.transaction() as db:
+            return [view(row) for row in await q.of_user(db, user_id, MINE_LIMIT)]

@@ -1,0 +1,241 @@
+"""Queries for questions, moderators' cards and mutes (votes: storage/question_votes.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Question,
+    QuestionCard,
+    QuestionMute,
+    RoleGrant,
+    Session,
+    User,
+)
+from storage.queries import _insert
+from storage.types import utcnow
+
+OPEN = ("pending", "approved", "answered")
+SIMILAR_POOL = 2000
+
+
+def rowcount(result: Any) -> int:
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+async def ensure_user(db: AsyncSession, user_id: int, language: str, **names: Any) -> User:
+    """The user row, created (not subscribed) if missing, and locked for this transaction.
+
+    The insert is a write, so on SQLite it also takes the database's write lock at once:
+    what this transaction reads next cannot change under it.
+    """
+    now = utcnow()
+    statement = (
+        _insert(db, User)
+        .values(
+            id=user_id,
+            language=language,
+            subscribed=False,
+            reachable=True,
+            created_at=now,
+            updated_at=now,
+            **names,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    await db.execute(statement)
+    locked = select(User).where(User.id == user_id).with_for_update()
+    return (await db.execute(locked)).scalar_one()
+
+
+async def get_question(
+    db: AsyncSession, question_id: int, *, lock: bool = False
+) -> Question | None:
+    statement = select(Question).where(Question.id == question_id)
+    if lock:
+        statement = statement.with_for_update()
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def by_message(db: AsyncSession, chat_id: int, message_id: int) -> Question | None:
+    statement = select(Question).where(
+        Question.chat_id == chat_id, Question.message_id == message_id
+    )
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def asked_since(db: AsyncSession, user_id: int, since: datetime) -> list[datetime]:
+    statement = (
+        select(Question.created_at)
+        .where(Question.user_id == user_id, Question.created_at > since)
+        .order_by(Question.created_at)
+    )
+    return list((await db.execute(statement)).scalars())
+
+
+async def is_muted(db: AsyncSession, session_id: int, user_id: int) -> bool:
+    return await db.get(QuestionMute, (session_id, user_id)) is not None
+
+
+async def mute(db: AsyncSession, session_id: int, user_id: int, actor: int | None) -> bool:
+    statement = (
+        _insert(db, QuestionMute)
+        .values(session_id=session_id, user_id=user_id, muted_by=actor, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["session_id", "user_id"])
+    )
+    return rowcount(await db.execute(statement)) == 1
+
+
+async def similar_pool(
+    db: AsyncSession, session_id: int, exclude: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, normalised text) of the session's open questions, newest first."""
+    statement = (
+        select(Question.id, Question.normalized)
+        .where(Question.session_id == session_id, Question.status.in_(OPEN))
+        .order_by(Question.id.desc())
+        .limit(SIMILAR_POOL)
+    )
+    if exclude is not None:
+        statement = statement.where(Question.id != exclude)
+    return [(qid, text) for qid, text in (await db.execute(statement)).all()]
+
+
+async def approved_page(
+    db: AsyncSession, session_id: int, offset: int, limit: int
+) -> tuple[Sequence[Question], int]:
+    """Approved questions, most voted first (then oldest), and how many there are."""
+    where = and_(Question.session_id == session_id, Question.status == "approved")
+    total = (await db.execute(select(func.count()).where(where))).scalar_one()
+    statement = (
+        select(Question)
+        .where(where)
+        .order_by(Question.votes.desc(), Question.created_at, Question.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return (await db.execute(statement)).scalars().all(), int(total)
+
+
+async def of_user(db: AsyncSession, user_id: int, limit: int) -> Sequence[Question]:
+    statement = (
+        select(Question)
+        .where(Question.user_id == user_id)
+        .order_by(Question.id.desc())
+        .limit(limit)
+    )
+    return (await db.execute(statement)).scalars().all()
+
+
+async def pending(db: AsyncSession, offset: int, limit: int) -> tuple[Sequence[Question], int]:
+    """Pending questions of every session, oldest first, and how many there are."""
+    where = Question.status == "pending"
+    total = (await db.execute(select(func.count()).where(where))).scalar_one()
+    statement = select(Question).where(where).order_by(Question.id).offset(offset).limit(limit)
+    return (await db.execute(statement)).scalars().all(), int(total)
+
+
+async def top_unshown(db: AsyncSession, session_id: int) -> Question | None:
+    """The approved question not yet on screen with the most votes (then the oldest)."""
+    statement = (
+        select(Question)
+        .where(
+            Question.session_id == session_id,
+            Question.status == "approved",
+            Question.shown_at.is_(None),
+        )
+        .order_by(Question.votes.desc(), Question.created_at, Question.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def on_screen(db: AsyncSession, session_id: int) -> Question | None:
+    """The approved question put on screen last (answered ones leave the screen)."""
+    statement = (
+        select(Question)
+        .where(
+            Question.session_id == session_id,
+            Question.status == "approved",
+            Question.shown_at.is_not(None),
+        )
+        .order_by(Question.shown_at.desc(), Question.id.desc())
+        .limit(1)
+    )
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def cards_of(db: AsyncSession, question_ids: Sequence[int]) -> Sequence[QuestionCard]:
+    statement = select(QuestionCard).where(QuestionCard.question_id.in_(question_ids))
+    return (await db.execute(statement.order_by(QuestionCard.id))).scalars().all()
+
+
+async def add_card(
+    db: AsyncSession, question_id: int, chat_id: int, message_id: int, language: str
+) -> None:
+    await db.execute(
+        _insert(db, QuestionCard)
+        .values(
+            question_id=question_id,
+            chat_id=chat_id,
+            message_id=message_id,
+            language=language,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+    )
+
+
+async def status_counts(db: AsyncSession, session_id: int) -> dict[tuple[str, str | None], int]:
+    statement = (
+        select(Question.status, Question.reject_reason, func.count())
+        .where(Question.session_id == session_id)
+        .group_by(Question.status, Question.reject_reason)
+    )
+    return {(status, reason): int(n) for status, reason, n in (await db.execute(statement)).all()}
+
+
+async def approved_ever(db: AsyncSession, session_id: int) -> int:
+    statement = select(func.count()).where(
+        Question.session_id == session_id, Question.approved_at.is_not(None)
+    )
+    return int((await db.execute(statement)).scalar_one())
+
+
+async def intake_candidates(db: AsyncSession, *, ended_since: datetime) -> Sequence[Session]:
+    """Sessions that may take questions: scheduled, live, or ended since `ended_since`."""
+    statement = (
+        select(Session)
+        .where(
+            Session.status.in_(("scheduled", "live"))
+            | ((Session.status == "ended") & (Session.ended_at >= ended_since))
+        )
+        .order_by(Session.id)
+    )
+    return (await db.execute(statement)).scalars().all()
+
+
+async def session_titles(db: AsyncSession, ids: set[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    statement = select(Session.id, Session.title_ar, Session.title_en).where(Session.id.in_(ids))
+    return {sid: (ar, en) for sid, ar, en in (await db.execute(statement)).all()}
+
+
+async def users(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    statement = select(User).where(User.id.in_(user_ids))
+    return {user.id: user for user in (await db.execute(statement)).scalars()}
+
+
+async def moderator_ids(db: AsyncSession) -> list[int]:
+    statement = select(RoleGrant.user_id).where(RoleGrant.role == "moderator")
+    return list((await db.execute(statement)).scalars())

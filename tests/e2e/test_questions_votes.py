@@ -1,0 +1,175 @@
+"""Issue 4, upvotes: /questions most voted first, one vote per viewer (pressing again takes it
+back), redelivered and concurrent presses counted once, forged votes refused and audited."""
+
+from __future__ import annotations
+
+import asyncio
+
+from domain.users import Profile
+from sandbox import SimUser
+from storage import question_votes
+from storage import questions as q
+from tests.e2e.conftest import Harness
+from tests.e2e.helpers import moderator, viewer
+from tests.e2e.question_helpers import AR, EN, ask, audit, button, data_of, live_session
+
+
+async def approved_questions(harness: Harness, asker: SimUser, mod_id: int, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        question = await ask(harness, asker, f"Question number {i} about the plan?")
+        await harness.services.moderation.act(mod_id, question.id, question.revision, "approve")
+        ids.append(question.id)
+    return ids
+
+
+async def active_votes(harness: Harness, question_id: int) -> tuple[int, int]:
+    """(the counter on the question, the active vote rows): they must agree."""
+    async with harness.services.db.transaction() as db:
+        row = await q.get_question(db, question_id)
+        assert row is not None
+        return row.votes, await question_votes.count_active_votes(db, question_id)
+
+
+async def test_board_orders_by_votes_and_a_second_press_takes_the_vote_back(
+    harness: Harness,
+) -> None:
+    view = await live_session(harness)
+    await moderator(harness, 2301)
+    asker = await viewer(harness, 2302, "en")
+    first, second, third = await approved_questions(harness, asker, 2301, 3)
+    sara = await viewer(harness, 2303, "ar")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    assert board.text.startswith(
+        AR.t("question.board.header", title=view.title_ar, page=1, pages=1)
+    )
+    assert data_of(board) == [f"qv:{view.id}:{n}:0" for n in (first, second, third)]
+    answer = await sara.press(board, f"qv:{view.id}:{third}:0")
+    assert answer.text == AR.t("question.vote.added", number=third)
+    board = await sara.wait_for(
+        lambda m: m.message_id == board.message_id and "✅" in str(m.buttons)
+    )
+    assert data_of(board)[0] == f"qv:{view.id}:{third}:0"  # most voted first
+    assert board.button_texts()[0] == AR.t("question.button.voted", number=third, votes=1)
+    assert await active_votes(harness, third) == (1, 1)
+    answer = await sara.press(board, f"qv:{view.id}:{third}:0")
+    assert answer.text == AR.t("question.vote.removed", number=third)
+    await sara.wait_for(
+        lambda m: m.message_id == board.message_id and "✅" not in str(m.buttons), timeout=10
+    )
+    assert await active_votes(harness, third) == (0, 0)
+    # the asker sees the board without buttons for their own questions
+    await asker.send("/questions")
+    assert data_of(await asker.next_message()) == []
+
+
+async def test_board_pages(harness: Harness) -> None:
+    view = await live_session(harness)
+    await moderator(harness, 2311)
+    askers = [await viewer(harness, 2312 + i, "en") for i in range(2)]
+    ids = [n for a in askers for n in await approved_questions(harness, a, 2311, 3)]
+    sara = await viewer(harness, 2319, "en")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    assert len(data_of(board)) == 6  # five votes and "Next"
+    await sara.press(board, EN.t("question.button.next"))
+    page_two = await sara.wait_for(lambda m: "page 2 of 2" in m.text, timeout=10)
+    assert f"qv:{view.id}:{ids[-1]}:1" in data_of(page_two)
+    answer = await sara.press(page_two, f"qv:{view.id}:{ids[-1]}:1")
+    assert answer.text == EN.t("question.vote.added", number=ids[-1])
+
+
+async def test_redelivered_and_concurrent_votes_count_once(harness: Harness) -> None:
+    view = await live_session(harness)
+    await moderator(harness, 2321)
+    asker = await viewer(harness, 2322, "en")
+    (question_id,) = await approved_questions(harness, asker, 2321, 1)
+    sara = await viewer(harness, 2323, "en")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    emulator = harness.emulator
+    query_id, answered = emulator.callbacks.open(sara.id)
+    update = {
+        "callback_query": {
+            "id": query_id,
+            "from": sara.json,
+            "message": emulator.message_json(sara.chat, board),
+            "chat_instance": "42",
+            "data": f"qv:{view.id}:{question_id}:0",
+        }
+    }
+    await harness.driver.send_raw_update(dict(update))
+    await harness.driver.send_raw_update(dict(update))  # redelivered after a "crash"
+    assert (await answered).text == EN.t("question.vote.added", number=question_id)
+    await harness.driver.idle()
+    assert await active_votes(harness, question_id) == (1, 1)
+    # many viewers pressing at once, through the bot
+    voters = [await viewer(harness, 2330 + i, "en") for i in range(12)]
+    boards = []
+    for voter in voters:
+        await voter.send("/questions")
+        boards.append(await voter.next_message())
+    data = f"qv:{view.id}:{question_id}:0"
+    await asyncio.gather(*(v.press(b, data) for v, b in zip(voters, boards, strict=True)))
+    assert await active_votes(harness, question_id) == (13, 13)
+    # and straight at the domain: concurrent transactions, each press also "redelivered"
+    questions = harness.services.questions
+    profiles = [Profile(5000 + i, f"P{i}", language_code="ar") for i in range(20)]
+    presses = [
+        questions.vote(p, view.id, question_id, f"query-{p.user_id}")
+        for p in profiles
+        for _ in range(2)
+    ]
+    await asyncio.gather(*presses)
+    assert await active_votes(harness, question_id) == (33, 33)
+    retract = [questions.vote(p, view.id, question_id, f"again-{p.user_id}") for p in profiles]
+    await asyncio.gather(*retract)
+    assert await active_votes(harness, question_id) == (13, 13)
+
+
+async def test_forged_and_refused_votes_change_nothing(harness: Harness) -> None:
+    view = await live_session(harness)
+    other = await live_session(harness)
+    mod = await moderator(harness, 2341)
+    asker = await viewer(harness, 2342, "en")
+    (approved,) = await approved_questions(harness, asker, mod.id, 1)
+    pending = await ask(harness, asker, "Still waiting for review?")
+    sara = await viewer(harness, 2343, "en")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    cases = [
+        (f"qv:{other.id}:{approved}:0", EN.t("question.other_session", number=approved)),
+        (f"qv:{view.id}:987654:0", EN.t("question.not_found", number=987654)),
+        (f"qv:{view.id}:{pending.id}:0", EN.t("question.not_votable", number=pending.id)),
+    ]
+    for data, text in cases:
+        answer = await sara.press_data(board.message_id, data)
+        assert answer.text == text
+        assert answer.show_alert
+    answer = await asker.press_data(board.message_id, f"qv:{view.id}:{approved}:0")
+    assert answer.text == EN.t("question.own_vote")
+    assert await active_votes(harness, approved) == (0, 0)
+    denied = [(r.actor_id, r.action, r.target, r.detail) for r in await audit(harness, "denied")]
+    assert (sara.id, "question.vote", f"question:{approved}", "question.other_session") in denied
+    assert (sara.id, "question.vote", "question:987654", "question.not_found") in denied
+    garbage = await sara.press_data(board.message_id, f"qv:{view.id}:{approved}")
+    assert garbage.text == EN.t("hint.stale_button")
+    assert button(board, "qv:")
+
+
+async def test_my_questions_show_their_status(harness: Harness) -> None:
+    await live_session(harness)
+    mod = await moderator(harness, 2351)
+    sara = await viewer(harness, 2352, "en")
+    one = await ask(harness, sara, "First question about water?")
+    two = await ask(harness, sara, "Second question about roads?")
+    await harness.services.moderation.act(mod.id, one.id, one.revision, "reject", reason="personal")
+    await sara.send("/my")
+    mine = await sara.wait_for(
+        lambda m: m.text.startswith(EN.tn("question.mine.header", 2)), timeout=10
+    )
+    assert EN.t("question.status.rejected") in mine.text
+    assert EN.t("question.reason.personal") in mine.text
+    assert EN.t("question.status.pending") in mine.text
+    assert data_of(mine) == [f"qe:{two.id}", f"qz:{two.id}"]
