@@ -1,0 +1,99 @@
+"""Live results on moderators' poll cards, and viewers' ballots, edited off the hot path.
+
+A vote is acknowledged with answerCallbackQuery only; showing the voter's choice on their
+ballot and the counts on the moderator's card are edits that are coalesced: the newest
+state wins, at most one edit per message per interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from domain.services import Services
+from handlers import poll_render
+from locales import translator
+
+log = logging.getLogger(__name__)
+Key = tuple[int, int]
+
+
+@dataclass
+class Coalescer:
+    """Edit a message to its newest wanted state, once per `delay` at most."""
+
+    bot: Bot
+    delay: float = 0.5
+    _wanted: dict[Key, tuple[str, InlineKeyboardMarkup | None]] = field(default_factory=dict)
+    _tasks: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
+
+    def edit(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        key = (chat_id, message_id)
+        self._wanted[key] = (text, markup)
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._apply(key))
+
+    async def _apply(self, key: Key) -> None:
+        try:
+            await asyncio.sleep(self.delay)
+            text, markup = self._wanted.pop(key)
+            await self.bot.edit_message_text(
+                text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )  # fmt: skip
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                log.info("edit of %s skipped: %s", key, error)
+        except TelegramError as error:
+            log.info("edit of %s skipped: %s", key, error)
+        finally:
+            self._tasks.pop(key, None)
+
+    async def close(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@dataclass
+class PollCards:
+    """Polls whose moderator card is out of date; `run()` refreshes them every `every` s."""
+
+    bot: Bot
+    services: Services
+    coalescer: Coalescer
+    every: float = 2.0
+    _dirty: set[int] = field(default_factory=set)
+
+    def mark(self, poll_id: int) -> None:
+        self._dirty.add(poll_id)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            for poll_view in await self.services.polls.close_due():
+                self._dirty.add(poll_view.id)
+            dirty, self._dirty = self._dirty, set()
+            for poll_id in dirty:
+                try:
+                    await self.refresh(poll_id)
+                except Exception:  # one bad card must not stop the others
+                    log.exception("poll card %s not refreshed", poll_id)
+
+    async def refresh(self, poll_id: int) -> None:
+        results = await self.services.polls.results(poll_id)
+        poll = results.poll
+        if poll.card_chat_id is None or poll.card_message_id is None:
+            return
+        language = await self.services.users.language_of(poll.card_chat_id, None)
+        text, markup = poll_render.card(translator(language), results)
+        self.coalescer.edit(poll.card_chat_id, poll.card_message_id, text, markup)

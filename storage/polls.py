@@ -1,0 +1,164 @@
+"""Queries for polls, their options and votes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Poll, PollMessage, PollOption, PollVote, User
+from storage.types import utcnow
+
+
+async def get_poll(db: AsyncSession, poll_id: int, *, for_update: bool = False) -> Poll | None:
+    statement = select(Poll).where(Poll.id == poll_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def poll_with_options(db: AsyncSession, poll_id: int) -> tuple[Poll, list[PollOption]] | None:
+    """The poll and its options (by position) in one query."""
+    statement = (
+        select(Poll, PollOption)
+        .outerjoin(PollOption, PollOption.poll_id == Poll.id)
+        .where(Poll.id == poll_id)
+        .order_by(PollOption.position)
+    )
+    rows = (await db.execute(statement)).all()
+    if not rows:
+        return None
+    return rows[0][0], [option for _, option in rows if option is not None]
+
+
+async def language_of(db: AsyncSession, user_id: int) -> str | None:
+    """The user's language, or None if they never started the bot."""
+    statement = select(User.language).where(User.id == user_id)
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def by_channel_poll(db: AsyncSession, telegram_poll_id: str) -> Poll | None:
+    statement = select(Poll).where(Poll.channel_poll_id == telegram_poll_id)
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def options(db: AsyncSession, poll_id: int) -> Sequence[PollOption]:
+    statement = (
+        select(PollOption).where(PollOption.poll_id == poll_id).order_by(PollOption.position)
+    )
+    return (await db.execute(statement)).scalars().all()
+
+
+async def session_polls(db: AsyncSession, session_id: int) -> Sequence[Poll]:
+    statement = select(Poll).where(Poll.session_id == session_id).order_by(Poll.id)
+    return (await db.execute(statement)).scalars().all()
+
+
+async def choices_of(db: AsyncSession, poll_id: int, voter_id: int) -> list[int]:
+    statement = (
+        select(PollVote.position)
+        .where(PollVote.poll_id == poll_id, PollVote.voter_id == voter_id)
+        .order_by(PollVote.position)
+    )
+    return list((await db.execute(statement)).scalars())
+
+
+async def answer_of(db: AsyncSession, poll_id: int, voter_id: int) -> PollVote | None:
+    statement = select(PollVote).where(PollVote.poll_id == poll_id, PollVote.voter_id == voter_id)
+    return (await db.execute(statement)).scalars().first()
+
+
+async def set_choices(
+    db: AsyncSession,
+    poll_id: int,
+    voter_id: int,
+    positions: Sequence[int],
+    via: str,
+    *,
+    current: Sequence[int] | None = None,
+) -> None:
+    """Replace the voter's choices (the caller holds the voter's lock); `current`: their
+    choices as the caller just read them, saving a query."""
+    if current is None:
+        current = await choices_of(db, poll_id, voter_id)
+    gone = [p for p in current if p not in positions]
+    if gone:
+        await db.execute(
+            delete(PollVote).where(
+                PollVote.poll_id == poll_id,
+                PollVote.voter_id == voter_id,
+                PollVote.position.in_(gone),
+            )
+        )
+    new = [p for p in positions if p not in current]
+    if new:
+        rows = [
+            {
+                "poll_id": poll_id,
+                "voter_id": voter_id,
+                "position": p,
+                "via": via,
+                "created_at": utcnow(),
+            }
+            for p in new
+        ]
+        await db.execute(insert(PollVote), rows)
+
+
+async def lock_voter(db: AsyncSession, poll_id: int, voter_id: int) -> None:
+    """Serialise one voter's taps on one poll (PostgreSQL advisory lock; SQLite writes are
+    serialised by BEGIN IMMEDIATE already)."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(select(func.pg_advisory_xact_lock(poll_id, voter_id % 2_000_000_000)))
+
+
+async def counts(db: AsyncSession, poll_id: int) -> dict[int, int]:
+    statement = (
+        select(PollVote.position, func.count())
+        .where(PollVote.poll_id == poll_id)
+        .group_by(PollVote.position)
+    )
+    return {position: int(n) for position, n in (await db.execute(statement)).all()}
+
+
+async def voter_count(db: AsyncSession, poll_id: int) -> int:
+    statement = select(func.count(func.distinct(PollVote.voter_id))).where(
+        PollVote.poll_id == poll_id
+    )
+    return int((await db.execute(statement)).scalar_one())
+
+
+async def texts(db: AsyncSession, poll_id: int) -> Sequence[str]:
+    statement = select(PollVote.text).where(PollVote.poll_id == poll_id, PollVote.text.is_not(None))
+    return [t for t in (await db.execute(statement)).scalars() if t]
+
+
+async def due_to_close(db: AsyncSession, now: datetime) -> Sequence[int]:
+    statement = select(Poll.id).where(Poll.status == "open", Poll.closes_at <= now)
+    return (await db.execute(statement)).scalars().all()
+
+
+async def remember_message(db: AsyncSession, poll_id: int, user_id: int, message_id: int) -> None:
+    row = await db.get(PollMessage, (poll_id, user_id))
+    if row is None:
+        db.add(PollMessage(poll_id=poll_id, user_id=user_id, message_id=message_id))
+    else:
+        row.message_id = message_id
+
+
+async def message_of(db: AsyncSession, poll_id: int, user_id: int) -> int | None:
+    row = await db.get(PollMessage, (poll_id, user_id))
+    return None if row is None else row.message_id
+
+
+async def anonymise_voter(db: AsyncSession, voter_id: int, replacement: int) -> None:
+    await db.execute(
+        update(PollVote).where(PollVote.voter_id == voter_id).values(voter_id=replacement)
+    )
+
+
+async def votes_of(db: AsyncSession, poll_id: int, voter_id: int) -> Sequence[PollVote]:
+    statement = select(PollVote).where(PollVote.poll_id == poll_id, PollVote.voter_id == voter_id)
+    return (await db.execute(statement)).scalars().all()
