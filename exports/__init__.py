@@ -1,0 +1,1 @@
+"""Renderers: data in, files out (charts now; CSV, XLSX, JSON and PDF with the exports issue)."""
