@@ -109,6 +109,7 @@ class BotApiEmulator:
         self.queue.changed.notify()
         if self.webhook is not None:
             await self.webhook.stop()
+            self.webhook = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -110,8 +110,12 @@ class Notifier:
         """Wait for the next ``notify`` at most ``seconds``; False on timeout."""
         if self._event is None:
             self._event = asyncio.Event()
+        event = self._event
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives just as the event is set, and the waiter then sleeps on (an hour).
         try:
-            await asyncio.wait_for(self._event.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await event.wait()
         except TimeoutError:
             return False
         return True
