@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+import metrics
+from bot.compose import web_url
+from bot.flood import FloodLimiter
 from bot.settings import Settings
 from domain.services import Services
 from handlers import (
     broadcast_ui,
     commands,
+    console,
+    exports,
     fallback,
     onboarding,
+    polls,
+    questions,
     roles,
     session_admin,
     sessions,
     steps,
+    voting,
 )
 from handlers.context import SERVICES_KEY, BotApp, BotContext
 
@@ -43,6 +54,11 @@ def register_handlers(app: BotApp) -> None:
     sessions.register(app)
     session_admin.register(app)
     broadcast_ui.register(app)
+    polls.register(app)
+    voting.register(app)
+    questions.register(app)
+    exports.register(app)
+    console.register(app)
     steps.register(app)  # plain text: pending steps, after every command
     fallback.register(app)
 
@@ -55,23 +71,60 @@ async def _post_init(app: BotApp) -> None:
         await commands.publish_for(app.bot, user_id, role, language)
 
 
+class MeteredApplication(Application):  # type: ignore[type-arg]  # generic parameters come from the builder
+    """Counts every update by kind and times its handling for `/metrics`."""
+
+    async def process_update(self, update: object) -> None:
+        start = time.perf_counter()
+        if isinstance(update, Update):
+            services: Services = self.bot_data[SERVICES_KEY]
+            if not await services.updates.first_time(update.update_id):
+                metrics.UPDATES.labels("duplicate").inc()
+                return  # another process, or an earlier delivery, handled it
+        try:
+            await super().process_update(update)
+        finally:
+            metrics.LATENCY.observe(time.perf_counter() - start)
+            kind = "other"
+            if isinstance(update, Update):
+                kind = next(
+                    (k for k in UPDATE_KINDS if getattr(update, k, None) is not None), "other"
+                )
+            metrics.UPDATES.labels(kind).inc()
+
+
+UPDATE_KINDS = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "poll_answer",
+    "poll",
+    "my_chat_member",
+    "channel_post",
+)
+
+
 def build_application(settings: Settings, services: Services, *, updater: bool = True) -> BotApp:
     token = settings.telegram_bot_token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
-    builder = (
+    # Any: the bot's type parameter depends on whether a rate limiter is set below.
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
+        .application_class(MeteredApplication)
         .token(token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
     )
+    if settings.telegram_rate_limits:  # off only for a Bot API without limits (benchmarks)
+        builder = builder.rate_limiter(FloodLimiter(max_retries=3))
     if not updater:
         builder = builder.updater(None)
     app: BotApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data[console.WEB_URL_KEY] = web_url(settings)
     register_handlers(app)
     return app

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +21,8 @@ from bot.compose import build_services
 from bot.settings import Settings, SettingsError, load_settings
 from domain import validation
 from domain.errors import DomainError
+from domain.report_data import DateRange, check_format
+from domain.reports import Progress, file_name
 from domain.roles import Role
 from domain.services import Services
 from domain.sessions import SessionDraft, SessionView
@@ -28,10 +33,6 @@ from storage.migrate import upgrade
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
-MISSING_TOKEN_HELP = (
-    "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather (https://t.me/BotFather) "  # noqa: S105  # help text, not a password
-    "and put its token in .env (see .env.example)"
-)
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -42,8 +43,7 @@ def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
-        print(MISSING_TOKEN_HELP, file=sys.stderr)
-        return EXIT_CONFIG
+        return await _sandbox(settings, args, no_token=True)  # SPEC §4: try it without a token
     from bot.logs import setup_logging
     from bot.runtime import serve
 
@@ -52,6 +52,26 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         secrets.append(settings.webhook_secret.get_secret_value())
     setup_logging(settings.log_level, settings.log_format, secrets)
     await serve(settings)
+    return 0
+
+
+async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    return await _sandbox(settings, args, no_token=False)
+
+
+async def _sandbox(settings: Settings, args: argparse.Namespace, *, no_token: bool) -> int:
+    from bot.logs import setup_logging
+    from bot.sandbox_mode import SANDBOX_TOKEN, SandboxOptions, serve_sandbox
+
+    setup_logging(settings.log_level, settings.log_format, [SANDBOX_TOKEN])
+    if settings.log_level != "DEBUG":  # the page and the bot poll the same server all the time
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    options = SandboxOptions(
+        rehearse=getattr(args, "rehearse", False),
+        viewers=getattr(args, "viewers", 50),
+        pace=getattr(args, "pace", 3.0),
+    )
+    await serve_sandbox(settings, options, no_token=no_token)
     return 0
 
 
@@ -133,7 +153,81 @@ async def cmd_session_golive(settings: Settings, args: argparse.Namespace) -> in
 async def cmd_session_end(settings: Settings, args: argparse.Namespace) -> int:
     async with _services(settings) as services:
         view = await services.sessions.end(None, args.session_id)
-    _print(args, _session_data(view, settings.zone), f"session {view.id} ended")
+        survey, recipients = await services.polls.survey(None, view.id)
+    data = {**_session_data(view, settings.zone), "survey_poll_id": survey.id}
+    data["survey_recipients"] = recipients
+    _print(args, data, f"session {view.id} ended; satisfaction survey {survey.id} queued")
+    return 0
+
+
+def _option(text: str) -> tuple[str | None, str | None]:
+    ar, sep, en = text.partition("|")
+    if not sep:
+        raise DomainError("poll.option_format")
+    return ar.strip() or None, en.strip() or None
+
+
+async def cmd_poll_create(settings: Settings, args: argparse.Namespace) -> int:
+    options = [_option(o) for o in args.option or []]
+    async with _services(settings) as services:
+        poll = await services.polls.create(
+            None, args.session_id, args.type, args.question_ar, args.question_en, options,
+            max_choices=args.max_choices,
+        )  # fmt: skip
+    _print(args, {"id": poll.id, "status": poll.status, "kind": poll.kind}, str(poll.id))
+    return 0
+
+
+async def cmd_poll_launch(settings: Settings, args: argparse.Namespace) -> int:
+    close_after = timedelta(minutes=args.close_after) if args.close_after else None
+    async with _services(settings) as services:
+        poll, recipients = await services.polls.launch(None, args.poll_id, close_after=close_after)
+    data = {"id": poll.id, "status": poll.status, "recipients": recipients}
+    _print(args, data, f"poll {poll.id} open; queued for {recipients} viewers")
+    return 0
+
+
+async def cmd_poll_close(settings: Settings, args: argparse.Namespace) -> int:
+    async with _services(settings) as services:
+        poll, changed = await services.polls.close(None, args.poll_id)
+        results = await services.polls.results(poll.id)
+    data = {
+        "id": poll.id,
+        "status": poll.status,
+        "changed": changed,
+        "counts": list(results.counts),
+    }
+    data["voters"] = results.voters
+    _print(args, data, f"poll {poll.id} closed ({results.voters} voters)")
+    return 0
+
+
+def _progress_bar(progress: Progress) -> None:
+    """A bar on stderr, redrawn in place (only when stderr is a terminal)."""
+    filled = progress.percent * 30 // 100
+    bar = "#" * filled + "." * (30 - filled)
+    sys.stderr.write(f"\rexport [{bar}] {progress.percent:3d}%")
+    sys.stderr.flush()
+
+
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    ranged = args.date_from is not None or args.date_to is not None
+    if (args.session_id is None) != ranged or (None in (args.date_from, args.date_to) and ranged):
+        raise DomainError("export.scope")  # a session id, or both dates
+    scope: int | DateRange = DateRange(args.date_from, args.date_to) if ranged else args.session_id
+    fmt = check_format(args.format)
+    out = Path(args.output) if args.output else Path(file_name(scope, fmt))
+    bar = _progress_bar if sys.stderr.isatty() else None
+    try:
+        async with _services(settings) as services:
+            result = await services.reports.export(
+                scope, fmt, out, include_names=args.include_names, progress=bar
+            )
+    finally:
+        if bar is not None:
+            sys.stderr.write("\n")
+    data = {"path": str(out), "format": fmt, "sessions": list(result.sessions), "rows": result.rows}
+    _print(args, data, str(out))
     return 0
 
 
@@ -145,6 +239,18 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", parents=[common], help="migrate, then run the bot and web server")
     run.set_defaults(handler=cmd_run)
+
+    sandbox = sub.add_parser(
+        "sandbox", help="try the bot in the browser against a local emulation of Telegram"
+    )
+    sandbox.add_argument(
+        "--rehearse", action="store_true", help="a demo session goes live; simulated viewers act"
+    )
+    sandbox.add_argument("--viewers", type=_count, default=50, help="simulated viewers (50)")
+    sandbox.add_argument(
+        "--pace", type=_seconds, default=3.0, help="seconds between viewer actions (3)"
+    )
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", parents=[common], help="apply migrations").set_defaults(
@@ -168,6 +274,38 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("session_id", type=_positive_id)
         action.set_defaults(handler=handler)
 
+    poll = sub.add_parser("poll", help="polls").add_subparsers(dest="p", required=True)
+    poll_create = poll.add_parser("create", parents=[common], help="prepare a poll")
+    poll_create.add_argument("session_id", type=_positive_id)
+    poll_create.add_argument(
+        "--type", required=True, choices=["single", "multiple", "rating", "text"]
+    )
+    poll_create.add_argument("--question-ar")
+    poll_create.add_argument("--question-en")
+    poll_create.add_argument("--option", action="append", help='"AR|EN" (repeatable)')
+    poll_create.add_argument("--max-choices", type=int)
+    poll_create.set_defaults(handler=cmd_poll_create)
+    poll_launch = poll.add_parser("launch", parents=[common], help="open it to the viewers")
+    poll_launch.add_argument("poll_id", type=_positive_id)
+    poll_launch.add_argument("--close-after", type=int, metavar="MINUTES")
+    poll_launch.set_defaults(handler=cmd_poll_launch)
+    poll_close = poll.add_parser("close", parents=[common], help="close it")
+    poll_close.add_argument("poll_id", type=_positive_id)
+    poll_close.set_defaults(handler=cmd_poll_close)
+
+    export = sub.add_parser(
+        "export", parents=[common], help="a session's data (xlsx, csv, json) or its report (pdf)"
+    )
+    export.add_argument("session_id", type=_positive_id, nargs="?")
+    export.add_argument("--format", required=True, help="xlsx, csv (a .zip or a folder), json, pdf")
+    export.add_argument("-o", "--output", help="file (or folder for csv) to write")
+    export.add_argument("--from", dest="date_from", type=_day, help="YYYY-MM-DD, with --to")
+    export.add_argument("--to", dest="date_to", type=_day, help="YYYY-MM-DD, included")
+    export.add_argument(
+        "--include-names", action="store_true", help="viewers by name instead of pseudonyms"
+    )
+    export.set_defaults(handler=cmd_export)
+
     role = sub.add_parser("role", parents=[common], help="grant or remove a role")
     role.add_argument("action", choices=["add", "remove"])
     role.add_argument("user_id", type=_user_id)
@@ -180,6 +318,29 @@ def _positive_id(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 2**31:
         raise argparse.ArgumentTypeError(f"{text!r} is not an id")
     return int(text)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 1 to 1000")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 to 3600)")
+    return value
 
 
 def _user_id(text: str) -> int:

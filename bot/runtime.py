@@ -10,22 +10,29 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, Update
 
 from bot.application import ALLOWED_UPDATES, build_application
 from bot.compose import build_services
 from bot.settings import Settings
+from bot.web_bridge import RuntimeBridge
 from domain.services import Services
 from handlers.broadcaster import Broadcaster
-from handlers.context import WAKE_SENDER_KEY, BotApp
+from handlers.context import POLL_CARDS_KEY, WAKE_SENDER_KEY, BotApp
+from handlers.poll_cards import Coalescer, PollCards
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.types import utcnow
 from web.app import make_web_app
+from web.routes import mount_console
+from web.security import WebConfig
+from web.webhook import webhook_route
 
 log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
 
 
 @dataclass
@@ -45,13 +52,17 @@ class Runtime:
     services: Services = field(init=False)
     app: BotApp = field(init=False)
     broadcaster: Broadcaster = field(init=False)
+    poll_cards: PollCards = field(init=False)
     _sender_bot: Bot = field(init=False)
     tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    _ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _web: web.AppRunner | None = field(init=False, default=None)
 
     @property
     def mode(self) -> str:
-        return self.mode_name or "polling"
+        if self.mode_name:
+            return self.mode_name
+        return "webhook" if self.settings.use_webhook else "polling"
 
     async def start(self) -> None:
         settings = self.settings
@@ -60,31 +71,68 @@ class Runtime:
         self.services = build_services(settings, self.db, self.clock)
         if self.web_enabled:
             await self._start_web()  # first: in the sandbox it serves the Bot API as well
-        self.app = build_application(settings, self.services)
+        webhook = self.mode == "webhook"
+        self.app = build_application(settings, self.services, updater=not webhook)
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
         await self._start_sender()
         await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0,
-            timeout=self.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        if webhook:
+            await self._set_webhook()
+        else:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(
+                poll_interval=0,
+                timeout=self.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        self._ready.set()
         log.info("bot @%s running (%s)", self.app.bot.username, self.mode)
 
     async def _start_web(self) -> None:
         settings = self.settings
         app = make_web_app(self.services, mode=self.mode)
+        await self.services.events.start()  # the console's live updates (LISTEN on PostgreSQL)
+        config = WebConfig(settings.public_url, settings.default_language)
+        mount_console(app, config, self._bridge())
         if self.web_routes is not None:
             self.web_routes(app)
-        self._web = web.AppRunner(app)
+        if self.mode == "webhook":
+            assert settings.webhook_secret is not None  # use_webhook checked it
+            route = webhook_route(settings.webhook_secret.get_secret_value(), self._deliver)
+            app.router.add_post(WEBHOOK_PATH, route)
+        # Keep-alive connections (Telegram's webhook client) must not hold a shutdown for long.
+        self._web = web.AppRunner(app, shutdown_timeout=3.0)
         await self._web.setup()
         site = web.TCPSite(self._web, settings.web_host, settings.web_port)
         await site.start()
         log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
+
+    def _bridge(self) -> RuntimeBridge:
+        def wake() -> None:
+            if hasattr(self, "broadcaster"):
+                self.broadcaster.wake()
+
+        return RuntimeBridge(
+            lambda: getattr(self, "app", None), lambda: getattr(self, "poll_cards", None), wake
+        )
+
+    async def _set_webhook(self) -> None:
+        settings = self.settings
+        assert settings.public_url is not None
+        assert settings.webhook_secret is not None
+        await self.app.bot.set_webhook(
+            url=settings.public_url + WEBHOOK_PATH,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+
+    async def _deliver(self, data: dict[str, Any]) -> None:
+        """An update the webhook received: into python-telegram-bot's queue."""
+        await self._ready.wait()
+        await self.app.update_queue.put(Update.de_json(data, self.app.bot))
 
     async def _start_sender(self) -> None:
         settings = self.settings
@@ -110,15 +158,21 @@ class Runtime:
             progress_every=self.progress_every,
         )
         self.app.bot_data[WAKE_SENDER_KEY] = self.broadcaster.wake
+        self.poll_cards = PollCards(
+            self._sender_bot, self.services, Coalescer(self._sender_bot), every=self.progress_every
+        )
+        self.app.bot_data[POLL_CARDS_KEY] = self.poll_cards
         self.tasks = [
             asyncio.create_task(self.broadcaster.run(), name="broadcaster"),
             asyncio.create_task(self._schedule(), name="scheduler"),
+            asyncio.create_task(self.poll_cards.run(), name="poll-cards"),
         ]
 
     async def _schedule(self) -> None:
         """Reminders and automatic go-live, from the database (nothing kept in memory)."""
         while True:
             try:
+                await self.services.updates.prune()
                 created = await self.services.broadcasts.fire_reminders()
                 started = await self.services.sessions.go_live_due()
                 if created or started:
@@ -133,6 +187,7 @@ class Runtime:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.poll_cards.coalescer.close()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -141,6 +196,7 @@ class Runtime:
         await self._sender_bot.shutdown()
         if self._web is not None:  # after the bot: in the sandbox it serves the Bot API
             await self._web.cleanup()
+        await self.services.events.close()
         await self.db.dispose()
 
 

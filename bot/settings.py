@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     broadcast_rate: float = Field(default=25, gt=0, le=1000)
     paid_broadcast: bool = False
+    question_rate_per_minute: int = Field(default=3, ge=1, le=60)
+    telegram_rate_limits: bool = True
+    abuse_words_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -100,7 +103,7 @@ class Settings(BaseSettings):
             return frozenset(int(item) for item in items)
         return value
 
-    @field_validator("moderator_chat_id", "public_url", mode="before")
+    @field_validator("moderator_chat_id", "public_url", "abuse_words_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -128,6 +131,13 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("abuse_words_file")
+    @classmethod
+    def _word_list(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -16,6 +16,7 @@ from domain import validation
 from domain.errors import DomainError, NotFound
 from domain.roles import Capability, RoleService
 from storage import outbox, queries
+from storage import polls as poll_queries
 from storage import sessions as q
 from storage.database import Database
 from storage.models import Broadcast
@@ -37,6 +38,7 @@ class Job:
     session_id: int | None
     text_ar: str | None
     text_en: str | None
+    poll_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Outcome:
     user_id: int
     result: str
     error: str | None = None
+    message_id: int | None = None  # of a sent poll, so the viewer's choice can be shown on it
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class ChannelPost:
     session_id: int | None
     text_ar: str | None
     text_en: str | None
+    poll_id: int | None = None
 
 
 class BroadcastService:
@@ -152,7 +156,17 @@ class BroadcastService:
             now = self.clock()
             rows = await outbox.claim(db, now=now, lease_until=now + lease, limit=limit)
             return [
-                Job(d.id, b.id, d.user_id, lang, b.kind, b.session_id, b.text_ar, b.text_en)
+                Job(
+                    d.id,
+                    b.id,
+                    d.user_id,
+                    lang,
+                    b.kind,
+                    b.session_id,
+                    b.text_ar,
+                    b.text_en,
+                    b.poll_id,
+                )
                 for d, b, lang in rows
             ]
 
@@ -166,12 +180,20 @@ class BroadcastService:
             now = self.clock()
             by_id = {o.delivery_id: o for o in outcomes}
             rows = await outbox.deliveries(db, list(by_id))
+            jobs_poll = await outbox.poll_ids(db, {d.broadcast_id for d in rows})
             blocked: list[int] = []
             for delivery in rows:
                 outcome = by_id[delivery.id]
                 delivery.lease_until = None
                 if outcome.result == "sent":
                     delivery.status, delivery.sent_at = "sent", now
+                    if outcome.message_id is not None and jobs_poll.get(delivery.broadcast_id):
+                        await poll_queries.remember_message(
+                            db,
+                            jobs_poll[delivery.broadcast_id],
+                            delivery.user_id,
+                            outcome.message_id,
+                        )
                 elif outcome.result == "blocked":
                     delivery.status, delivery.error = "blocked", outcome.error
                     blocked.append(delivery.user_id)
@@ -202,7 +224,10 @@ class BroadcastService:
     async def channel_posts(self) -> list[ChannelPost]:
         async with self._db.transaction() as db:
             rows = await outbox.channel_pending(db)
-            return [ChannelPost(b.id, b.kind, b.session_id, b.text_ar, b.text_en) for b in rows]
+            return [
+                ChannelPost(b.id, b.kind, b.session_id, b.text_ar, b.text_en, b.poll_id)
+                for b in rows
+            ]
 
     async def channel_done(self, broadcast_id: int, ok: bool) -> None:
         async with self._db.transaction() as db:

@@ -348,6 +348,14 @@ class SessionService:
             db.add(SessionSubscription(user_id=user_id, session_id=session_id))
             return True
 
+    async def opened(self, user_id: int, session_id: int) -> bool:
+        """A viewer opened the card: remember them (polls reach them); return whether they
+        asked to be reminded of it."""
+        async with self._db.transaction() as db:
+            if await queries.get_user(db, user_id) is not None:
+                await q.record_viewer(db, session_id, user_id)
+            return await q.is_subscribed(db, user_id, session_id)
+
     async def is_subscribed(self, user_id: int, session_id: int) -> bool:
         async with self._db.transaction() as db:
             return await q.is_subscribed(db, user_id, session_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import DomainError
+from domain.polls import anonymous_voter
 from locales import LANGUAGES, pick_language
+from storage import polls as poll_queries
 from storage import queries
 from storage.database import Database
 from storage.models import User
@@ -99,8 +101,11 @@ class UserService:
                 user.reachable = reachable
 
     async def forget(self, user_id: int) -> bool:
-        """Remove the viewer's identity and subscriptions (SPEC §8)."""
+        """Remove the viewer's identity and subscriptions (SPEC §8). Questions keep their
+        text without a name (foreign keys set NULL); poll votes keep counting under an
+        anonymous id."""
         async with self._db.transaction() as session:
+            await poll_queries.anonymise_voter(session, user_id, anonymous_voter())
             return await queries.delete_user(session, user_id)
 
     async def get(self, user_id: int) -> Viewer | None:

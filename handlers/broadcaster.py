@@ -22,11 +22,13 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+import metrics
 from domain.broadcasts import ChannelPost, Job, Outcome, Progress
 from domain.errors import DomainError
+from domain.polls import PollView
 from domain.services import Services
 from domain.sessions import SessionView
-from handlers import render
+from handlers import poll_render, render
 from locales import isolate, translator
 
 log = logging.getLogger(__name__)
@@ -79,8 +81,10 @@ class Broadcaster:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _pacer: Pacer = field(init=False)
     _sessions: dict[int, SessionView] = field(default_factory=dict)
+    _polls: dict[int, PollView] = field(default_factory=dict)  # ballots: one read per poll
     _last_progress: float = 0.0
     _started: dict[int, tuple[float, int]] = field(default_factory=dict)
+    _photos: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._pacer = Pacer(self.rate)
@@ -104,8 +108,11 @@ class Broadcaster:
                 log.exception("broadcast step failed")
                 worked = False
             if not worked:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that arrives as the event is set, and stop() would hang.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                    async with asyncio.timeout(self.idle_poll):
+                        await self._wake.wait()
                 self._wake.clear()
 
     async def step(self) -> bool:
@@ -122,6 +129,7 @@ class Broadcaster:
         await self._report(force=finished)
         if finished:
             self._sessions.clear()  # edits made since are picked up by the next broadcast
+            self._polls.clear()
             for broadcast_id in finished:
                 self._started.pop(broadcast_id, None)
         return bool(jobs)
@@ -148,6 +156,12 @@ class Broadcaster:
         self, job: Job | ChannelPost, language: str
     ) -> tuple[str, InlineKeyboardMarkup | None]:
         tr = translator(language)
+        if job.kind == "poll":
+            assert job.poll_id is not None
+            poll = self._polls.get(job.poll_id)
+            if poll is None:
+                poll = self._polls[job.poll_id] = await self.services.polls.get(job.poll_id)
+            return poll_render.ballot(tr, poll)
         if job.kind == "announce":
             own = job.text_ar if language == "ar" else job.text_en
             body = own or job.text_ar or job.text_en or ""
@@ -164,34 +178,64 @@ class Broadcaster:
             text += "\n\n" + isolate(description)
         return text, InlineKeyboardMarkup(render.watch_buttons(tr, view))
 
+    async def _results_photo(self, job: Job) -> tuple[str | bytes, str]:
+        """The chart (uploaded once per broadcast and language, then by file id) and caption."""
+        assert job.poll_id is not None
+        key = (job.broadcast_id, job.language)
+        tr = translator(job.language)
+        results = await self.services.polls.results(job.poll_id)
+        caption = poll_render.summary(tr, results)[:1024]
+        cached = self._photos.get(key)
+        return (cached if cached else poll_render.chart(tr, results)), caption
+
+    async def _deliver(self, job: Job) -> int:
+        """Send one job; returns the message id."""
+        if job.kind == "poll_results":
+            photo, caption = await self._results_photo(job)
+            message = await self.bot.send_photo(
+                job.user_id, photo, caption=caption, parse_mode=ParseMode.HTML,
+                allow_paid_broadcast=self.paid or None,
+            )  # fmt: skip
+            if message.photo:
+                self._photos[(job.broadcast_id, job.language)] = message.photo[-1].file_id
+            return message.message_id
+        text, markup = await self.render(job, job.language)
+        message = await self.bot.send_message(
+            job.user_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            allow_paid_broadcast=self.paid or None,
+        )
+        return message.message_id
+
     async def _send(self, job: Job) -> Outcome:
         try:
-            text, markup = await self.render(job, job.language)
-            await self.bot.send_message(
-                job.user_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                allow_paid_broadcast=self.paid or None,
-            )
+            message_id = await self._deliver(job)
         except RetryAfter as error:
             self._pacer.pause(retry_seconds(error))
             return Outcome(job.delivery_id, job.user_id, "throttled", "429")
         except Forbidden as error:
+            metrics.BROADCAST.labels("blocked").inc()
             return Outcome(job.delivery_id, job.user_id, "blocked", str(error)[:200])
         except BadRequest as error:
             reason = str(error).lower()
             result = "blocked" if any(r in reason for r in UNREACHABLE) else "retry"
             return Outcome(job.delivery_id, job.user_id, result, str(error)[:200])
         except (TelegramError, DomainError) as error:
+            metrics.BROADCAST.labels("failed").inc()
             return Outcome(job.delivery_id, job.user_id, "retry", str(error)[:200])
         self.sent_total += 1
-        return Outcome(job.delivery_id, job.user_id, "sent")
+        metrics.BROADCAST.labels("sent").inc()
+        return Outcome(job.delivery_id, job.user_id, "sent", message_id=message_id)
 
     async def _post_channel(self, post: ChannelPost) -> bool:
-        """The channel gets the announcement first, Arabic then English in one post."""
+        """The channel gets the announcement first, Arabic then English in one post; a poll
+        goes there as a native Telegram poll whose answers count in the same poll."""
         if self.channel_id is None:
             return True
+        if post.kind == "poll":
+            return await self._post_channel_poll(post)
         ar, markup = await self.render(post, "ar")
         en, _ = await self.render(post, "en")
         try:
@@ -204,6 +248,33 @@ class Broadcaster:
         except TelegramError as error:
             log.warning("channel post of broadcast %s failed: %s", post.broadcast_id, error)
             return False
+        return True
+
+    async def _post_channel_poll(self, post: ChannelPost) -> bool:
+        assert post.poll_id is not None
+        assert self.channel_id is not None
+        poll = await self.services.polls.get(post.poll_id)
+        if poll.kind == "text":
+            return True  # Telegram polls have no open answers: viewers answer in the bot
+        question = " / ".join(filter(None, (poll.question_ar, poll.question_en)))[:300]
+        options = [" / ".join(filter(None, (o.text_ar, o.text_en)))[:100] for o in poll.options]
+        chat = await self.bot.get_chat(self.channel_id)
+        try:
+            message = await self.bot.send_poll(
+                self.channel_id,
+                question,
+                options,
+                # Channels only allow anonymous polls; in a group the bot gets each answer.
+                is_anonymous=chat.type == "channel",
+                allows_multiple_answers=poll.kind == "multiple",
+            )
+        except TelegramError as error:
+            log.warning("channel poll %s not posted: %s", post.poll_id, error)
+            return False
+        if message.poll is not None:
+            await self.services.polls.set_channel_poll(
+                post.poll_id, message.poll.id, message.message_id
+            )
         return True
 
     async def _report(self, force: list[int]) -> None:

@@ -17,13 +17,36 @@ from locales import LANGUAGES, translator
 
 log = logging.getLogger(__name__)
 
-VIEWER = ("start", "sessions", "language", "help", "privacy", "stop", "forget")
-MODERATOR = ("newsession", "golive", "end", "announce", "cancel")
+VIEWER = (
+    "start",
+    "sessions",
+    "ask",
+    "questions",
+    "my",
+    "language",
+    "help",
+    "privacy",
+    "stop",
+    "forget",
+)
+MODERATOR = (
+    "newsession",
+    "golive",
+    "end",
+    "queue",
+    "next",
+    "announce",
+    "poll",
+    "closepoll",
+    "screen",
+    "cancel",
+)
+STAFF = ("export", "report", "console")
 BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.VIEWER: VIEWER,
-    Role.STAFF: VIEWER,
-    Role.MODERATOR: (*VIEWER, *MODERATOR),
-    Role.ADMIN: (*VIEWER, *MODERATOR, "addmod", "addstaff", "removerole", "roles"),
+    Role.STAFF: (*VIEWER, *STAFF),
+    Role.MODERATOR: (*VIEWER, *MODERATOR, *STAFF),
+    Role.ADMIN: (*VIEWER, *MODERATOR, *STAFF, "addmod", "addstaff", "removerole", "roles"),
 }
 
 

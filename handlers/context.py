@@ -13,6 +13,7 @@ from locales import Translator, pick_language, translator
 
 SERVICES_KEY = "services"
 WAKE_SENDER_KEY = "wake_sender"
+POLL_CARDS_KEY = "poll_cards"
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

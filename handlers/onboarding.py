@@ -76,11 +76,11 @@ async def cmd_help(update: Update, context: BotContext) -> None:
     tr = await context.translator_for(update)
     user = update.effective_user
     role = await context.services.roles.role_of(user.id) if user else Role.VIEWER
-    parts = [tr.t("help.viewer")]
+    parts = [tr.t("help.viewer"), tr.t("help.questions")]
     if role is not Role.VIEWER:
         parts.append(tr.t("help.role", role=tr.t(f"role.{role.value}")))
     if role in (Role.MODERATOR, Role.ADMIN):
-        parts.append(tr.t("help.moderator"))
+        parts += [tr.t("help.moderator"), tr.t("help.moderation")]
     if role is Role.ADMIN:
         parts.append(tr.t("help.admin"))
     await reply(update, "\n\n".join(parts))

@@ -53,6 +53,7 @@ def viewer_card(
     if view.status in ("scheduled", "live"):
         key = "session.reminder_on" if subscribed else "session.remind_me"
         rows.append([InlineKeyboardButton(tr.t(key), callback_data=f"sub:{view.id}")])
+        rows.append([InlineKeyboardButton(tr.t("question.ask"), callback_data=f"ask:{view.id}")])
     return card_text(tr, view, zone, link=link), InlineKeyboardMarkup(rows)
 
 

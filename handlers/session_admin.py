@@ -181,7 +181,10 @@ async def cb_end(update: Update, context: BotContext) -> None:
     tr = await context.translator_for(update)
     view = await context.services.sessions.end(query.from_user.id, session_id)
     await query.answer(tr.t("session.ended_ok"))
+    _, recipients = await context.services.polls.survey(query.from_user.id, session_id)
+    context.wake_sender()
     await reply(update, tr.t("session.ended", title=view.title(tr.language)))
+    await reply(update, tr.tn("poll.survey_sent", recipients))
 
 
 @translated_errors

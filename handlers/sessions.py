@@ -39,7 +39,7 @@ async def send_card(update: Update, context: BotContext, session_id: int) -> Non
         if view.status == "draft":
             await reply(update, tr.t("session.not_found", session_id=str(session_id)))
             return
-        subscribed = await services.sessions.is_subscribed(user.id, view.id)
+        subscribed = await services.sessions.opened(user.id, view.id)
         text, markup = render.viewer_card(tr, view, services.zone, subscribed=subscribed, link=link)
     message = update.effective_message
     assert message is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from handlers import broadcast_ui, session_admin
+from handlers import broadcast_ui, moderation, polls, questions, session_admin, voting
 from handlers.common import PRIVATE, reply, translated_errors
 from handlers.context import BotApp, BotContext
 
@@ -28,6 +28,14 @@ async def on_private_text(update: Update, context: BotContext) -> None:
         await session_admin.on_edit_text(update, context, step, message.text)
     elif step.kind.startswith(broadcast_ui.ANNOUNCE):
         await broadcast_ui.on_announce_text(update, context, step, message.text)
+    elif step.kind.startswith(polls.STEP):
+        await polls.on_wizard_text(update, context, step, message.text)
+    elif step.kind.startswith(voting.STEP):
+        await voting.on_answer_text(update, context, step, message.text)
+    elif step.kind.startswith(questions.ASK):
+        await questions.on_ask_text(update, context, step, message.text)
+    elif step.kind.startswith(moderation.MOD):
+        await moderation.on_moderator_text(update, context, step, message.text)
     else:  # a step of a feature that no longer exists
         await services.steps.clear(user.id)
         tr = await context.translator_for(update)

@@ -30,11 +30,15 @@ async def create_broadcast(
     text_en: str | None = None,
     to_channel: bool = False,
     progress_chat_id: int | None = None,
+    poll_id: int | None = None,
 ) -> Broadcast:
-    """Write the header and one pending delivery per reachable subscriber, before any send."""
+    """Write the header and one pending delivery per reachable subscriber, before any send.
+
+    A poll (or its results) also reaches the session's viewers who opened its card."""
     broadcast = Broadcast(
         kind=kind,
         session_id=session_id,
+        poll_id=poll_id,
         text_ar=text_ar,
         text_en=text_en,
         created_by=created_by,
@@ -45,7 +49,7 @@ async def create_broadcast(
     )
     db.add(broadcast)
     await db.flush()
-    recipients = audience(session_id).subquery()
+    recipients = audience(session_id, viewers=poll_id is not None).subquery()
     rows = select(
         literal(broadcast.id),
         recipients.c.id,
@@ -169,3 +173,14 @@ async def active_broadcasts(db: AsyncSession) -> Sequence[Broadcast]:
 async def deliveries(db: AsyncSession, ids: Sequence[int]) -> Sequence[Delivery]:
     statement = select(Delivery).where(Delivery.id.in_(ids)).with_for_update()
     return (await db.execute(statement)).scalars().all()
+
+
+async def poll_ids(db: AsyncSession, broadcast_ids: Iterable[int]) -> dict[int, int]:
+    """broadcast id → poll id, for the broadcasts of these ids that carry a poll."""
+    ids = list(broadcast_ids)
+    if not ids:
+        return {}
+    statement = select(Broadcast.id, Broadcast.poll_id).where(
+        Broadcast.id.in_(ids), Broadcast.poll_id.is_not(None)
+    )
+    return {bid: int(pid) for bid, pid in (await db.execute(statement)).all()}

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import AuditEntry, RoleGrant, User
+from storage.models import AuditEntry, ProcessedUpdate, RoleGrant, User
 from storage.types import utcnow
 
 
@@ -114,3 +115,18 @@ def add_audit(
 async def audit_entries(session: AsyncSession, limit: int = 100) -> Sequence[AuditEntry]:
     statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     return (await session.execute(statement)).scalars().all()
+
+
+async def claim_update(connection: AsyncConnection, update_id: int, now: datetime) -> bool:
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    result = await connection.execute(statement)
+    return result.rowcount == 1
+
+
+async def prune_updates(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < before))

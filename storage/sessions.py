@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Reminder, Session, SessionSubscription, Stream, User
+from storage.models import Reminder, Session, SessionSubscription, SessionViewer, Stream, User
 
 
 async def get_session(
@@ -57,18 +57,31 @@ async def subscriber_count(db: AsyncSession, session_id: int) -> int:
     return int((await db.execute(statement)).scalar_one())
 
 
-def audience(session_id: int | None) -> Select[tuple[int]]:
-    """Reachable users subscribed to everything, or to this session."""
+def audience(session_id: int | None, *, viewers: bool = False) -> Select[tuple[int]]:
+    """Reachable users subscribed to everything or to this session (and, with `viewers`,
+    whoever opened its card)."""
     condition: ColumnElement[bool] = User.subscribed.is_(True)
     if session_id is not None:
-        condition = or_(
-            User.subscribed,
+        alternatives = [
+            User.subscribed.is_(True),
             exists().where(
                 SessionSubscription.user_id == User.id,
                 SessionSubscription.session_id == session_id,
             ),
-        )
+        ]
+        if viewers:
+            alternatives.append(
+                exists().where(
+                    SessionViewer.user_id == User.id, SessionViewer.session_id == session_id
+                )
+            )
+        condition = or_(*alternatives)
     return select(User.id).where(User.reachable.is_(True), condition)
+
+
+async def record_viewer(db: AsyncSession, session_id: int, user_id: int) -> None:
+    if await db.get(SessionViewer, (session_id, user_id)) is None:
+        db.add(SessionViewer(session_id=session_id, user_id=user_id))
 
 
 async def due_reminders(db: AsyncSession, now: datetime, limit: int = 20) -> Sequence[Reminder]:

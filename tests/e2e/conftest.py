@@ -61,6 +61,8 @@ async def harness(database_url: str, request: pytest.FixtureRequest) -> AsyncIte
     extra: dict[str, str] = dict(marker.kwargs) if marker else {}
     limits_marker = request.node.get_closest_marker("limits")
     limits = RateLimits(**limits_marker.kwargs) if limits_marker else RateLimits(enabled=False)
+    # The bot holds to Telegram's flood limits only where the emulation enforces them.
+    extra.setdefault("TELEGRAM_RATE_LIMITS", str(limits.enabled).lower())
     emulator = BotApiEmulator(limits=limits)
     await emulator.start()
     clock = FakeClock()

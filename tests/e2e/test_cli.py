@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
 
 from locales import translator
 from sandbox import BotApiEmulator, Driver, RateLimits
@@ -37,12 +39,40 @@ async def run(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_run_without_token_says_where_to_get_one(tmp_path: Path) -> None:
-    code, out, err = await run(tmp_path, "run")
-    assert code == 2
-    assert out == ""
-    assert err.count("\n") == 1
-    assert "@BotFather" in err
+async def test_run_without_token_starts_the_sandbox(tmp_path: Path) -> None:
+    """No token: `shurakum run` brings up the sandbox, says so, and how to go live."""
+    process = await asyncio.create_subprocess_exec(
+        *SHURAKUM,
+        "run",
+        cwd=tmp_path,
+        env=clean_env(tmp_path, WEB_PORT="0"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    banner: list[str] = []
+    try:
+        while not any("Open http" in line for line in banner):
+            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            assert line, "the sandbox exited before printing its URL"
+            banner.append(line.decode())
+        text = "".join(banner)
+        urls = re.findall(r"https?://\S+", text)
+        assert len(urls) == 1  # one URL: the page
+        assert urls[0].endswith("/sandbox")
+        assert "SANDBOX" in text
+        assert "@BotFather" in text
+        assert "TELEGRAM_BOT_TOKEN" in text
+        root = urls[0].removesuffix("/sandbox")
+        async with ClientSession() as http, http.get(f"{root}/healthz") as response:
+            health = await response.json()
+        assert health == {"status": "ok", "mode": "sandbox", "database": True}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert (tmp_path / "sandbox.db").exists()  # not the production default, shurakum.db
+    assert not (tmp_path / "shurakum.db").exists()
 
 
 async def test_malformed_setting_is_one_line_naming_the_key(tmp_path: Path) -> None:

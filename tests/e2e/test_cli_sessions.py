@@ -36,8 +36,10 @@ async def test_session_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     assert json.loads(out)["status"] == "live"
     code, _, err = await run(tmp_path, "session", "golive", str(session_id), **env)
     assert (code, err.strip()) == (1, "This session is already live.")
-    code, out, _ = await run(tmp_path, "session", "end", str(session_id), **env)
-    assert (code, out.strip()) == (0, f"session {session_id} ended")
+    code, out, _ = await run(tmp_path, "session", "end", str(session_id), "--json", **env)
+    ended = json.loads(out)
+    assert (code, ended["status"]) == (0, "ended")
+    assert ended["survey_poll_id"] > 0  # the satisfaction survey goes out at the end
     code, _, err = await run(tmp_path, "session", "end", str(session_id), **env)
     assert (code, err.strip()) == (1, "This session has already ended.")
 

@@ -84,7 +84,8 @@ async def test_stop_privacy_help(harness: Harness) -> None:
     await user.send("/privacy")
     assert (await user.next_message()).text == AR.t("privacy.text")
     await user.send("/help")
-    assert (await user.next_message()).text == AR.t("help.viewer")
+    help_text = "\n\n".join([AR.t("help.viewer"), AR.t("help.questions")])
+    assert (await user.next_message()).text == help_text
 
 
 async def test_forget_asks_then_deletes(harness: Harness) -> None:

@@ -134,9 +134,12 @@ def test_language_pick() -> None:
 
 def test_keys_built_at_run_time_exist() -> None:
     """Keys assembled from data (statuses, platforms, kinds, fields) in both languages."""
+    from domain.moderation import REASONS
+    from domain.polls import KINDS
     from domain.sessions import EDITABLE
     from domain.validation import PLATFORMS
     from domain.wizard import ORDER
+    from handlers import question_render
 
     families = [
         *(f"session.status.{s}" for s in ("draft", "scheduled", "live", "ended")),
@@ -148,6 +151,14 @@ def test_keys_built_at_run_time_exist() -> None:
         *(f"edit.prompt.{field}" for field in EDITABLE),
         *(f"edit.{field}" for field in EDITABLE),
         *(f"wizard.{step}" for step in ORDER if step not in ("streams", "confirm")),
+        *(f"poll.status.{s}" for s in ("draft", "open", "closed")),
+        *(f"poll.kind.{k}" for k in KINDS),
+        *(f"poll.already_{s}" for s in ("open", "closed")),
+        *(f"question.status.{s}" for s in question_render.STATUS_ICON),
+        *(f"question.reason.{r}" for r in (*REASONS, "other")),
+        *(f"moderation.done.{a}" for a in ("approve", "answered", "on_screen")),
+        *(f"moderation.{a}_prompt" for a in ("merge", "reply")),
+        *(f"question.{k}" for k in ("not_found", "other_session")),  # raised as Forged(...)
     ]
     for language in LANGUAGES:
         missing = [key for key in families if key not in catalog(language).singular]

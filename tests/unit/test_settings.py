@@ -25,6 +25,8 @@ def test_defaults() -> None:
     assert settings.webhook_secret is None
     assert settings.broadcast_rate == 25
     assert settings.paid_broadcast is False
+    assert settings.question_rate_per_minute == 3
+    assert settings.abuse_words_file is None
     assert (settings.log_level, settings.log_format) == ("INFO", "text")
     assert not settings.use_webhook
 
@@ -79,6 +81,8 @@ def test_http_is_accepted_only_for_loopback() -> None:
         ("DATABASE_URL", "mysql://root@localhost/db"),
         ("BROADCAST_RATE", "0"),
         ("PAID_BROADCAST", "maybe"),
+        ("QUESTION_RATE_PER_MINUTE", "0"),
+        ("ABUSE_WORDS_FILE", "/nonexistent/words.txt"),
         ("LOG_FORMAT", "xml"),
         ("WEBHOOK_SECRET", "has spaces"),
         ("TELEGRAM_BOT_TOKEN", "no-colon-here"),
@@ -110,3 +114,12 @@ def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     settings = load_settings(env_file=env)
     assert settings.admin_ids == {7}
     assert settings.default_language == "en"
+
+
+def test_question_settings(tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("# ours\nغبي\nbad phrase\n", encoding="utf-8")
+    settings = load_settings({"QUESTION_RATE_PER_MINUTE": "5", "ABUSE_WORDS_FILE": str(words)})
+    assert settings.question_rate_per_minute == 5
+    assert settings.abuse_words_file == words
+    assert load_settings({"ABUSE_WORDS_FILE": ""}).abuse_words_file is None
