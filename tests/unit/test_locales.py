@@ -163,3 +163,13 @@ def test_keys_built_at_run_time_exist() -> None:
     for language in LANGUAGES:
         missing = [key for key in families if key not in catalog(language).singular]
         assert missing == [], language
+
+
+def test_commands_in_arabic_text_are_isolated_left_to_right() -> None:
+    """A bare `/stop` inside an Arabic sentence is shown as `stop/`; wrapped in LRI…PDI it
+    keeps its shape (the marks stay outside the command, so Telegram still links it)."""
+    bare = re.compile(r"(?<![\w\u2066</])/[a-z_]+")
+    for key, text in catalog("ar").singular.items():
+        if key.startswith(("web.", "console.", "screen.")):
+            continue  # web pages isolate with markup (dir/bdi), not with control characters
+        assert not bare.search(text), key
