@@ -27,8 +27,10 @@ async def test_group_gets_cards_then_a_digest_edited_in_place(harness: Harness) 
     cards = [m for m in group.messages if m.text and "</b> —" in m.text.split("\n")[0]]
     assert len(cards) == CARDS_PER_MINUTE
     digests = [m for m in group.messages if m.text and m.text.startswith("📥")]
-    assert digests == [message]  # one message, edited in place
-    assert message.edits >= 1
+    assert digests == [message]  # one message, edited in place (never a second one)
+    # Edits are coalesced (the newest count wins): under load the first digest may already
+    # carry the final count; every earlier state of the message was a digest too.
+    assert all((text or "").startswith("📥") for text in message.history)
     assert mod.messages[-1].text.startswith("Welcome")  # nothing in private chats
     assert len(group.messages) <= 20
 
