@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import pickle
 import statistics
+import tempfile
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import update
 
@@ -276,6 +279,24 @@ async def dedupe_cost(url: str, claims: int = 2000) -> float:
         return (time.perf_counter() - started) * 1000 / claims
     finally:
         await db.dispose()
+
+
+def profile_path(bench: str, engine: str, bot: str) -> Path:
+    """Where a py-spy profile is kept after the run (the system's temporary directory)."""
+    folder = Path(tempfile.gettempdir()) / "shurakum-bench-profiles"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{bench}-{engine}-{bot}.txt"
+
+
+def keep_runs(bench: str, data: object) -> Path:
+    """Pickle a run's results next to the profiles, so `--render` can rewrite the section."""
+    path = profile_path(bench, "all", "runs").with_suffix(".pickle")
+    path.write_bytes(pickle.dumps(data))
+    return path
+
+
+def kept_runs(path: Path) -> Any:
+    return pickle.loads(path.read_bytes())  # noqa: S301  # our own file, from keep_runs
 
 
 def _waiting_frames() -> tuple[str, ...]:

@@ -11,10 +11,10 @@ Telegram's: at most `overall` a second across chats, one a second per private ch
 Telegram's so that network jitter cannot push one send too many into Telegram's window.
 In a group, edits count as well (the moderators' feed relies on it to pace its digest).
 Other edits, answers to callback queries and the rest never wait. A send waits for its turn
-where it is made: the busy replies (question confirmations, moderators' cards) leave the
-handlers through lanes (handlers/question_feed.py), so their waits hold no update. If a 429
-comes anyway (another process using the token), every send waits `retry_after` and the
-request is repeated, at most `max_retries` times.
+where it is made: what goes to the moderators' group waits in that chat's lane
+(handlers/question_feed.py) and holds no update; a reply sent by a handler waits in the
+handler. If a 429 comes anyway (another process using the token), every send waits
+`retry_after` and the request is repeated, at most `max_retries` times.
 """
 
 from __future__ import annotations

@@ -48,12 +48,14 @@ RATE_WINDOW = timedelta(minutes=1)
 class Submitted:
     question: QuestionView
     created: bool
+    language: str | None = None  # the asker's, read by the same transaction
 
 
 @dataclass(frozen=True)
 class Vote:
     active: bool | None  # None: this press was already counted (a redelivered update)
     votes: int
+    language: str | None = None  # the voter's, read by the same transaction
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,10 @@ class QuestionService:
         now = self.clock()
         language = pick_language(asker.language_code, self._default_language)
         async with self._db.transaction() as db:
-            await q.ensure_user(db, asker.user_id, language, **_names(asker))
+            user = await q.ensure_user(db, asker.user_id, language, **_names(asker))
             existing = await q.by_message(db, chat_id, message_id)
             if existing is not None:
-                return Submitted(view(existing), created=False)
+                return Submitted(view(existing), created=False, language=user.language)
             if session_id is None:
                 current = await taking_questions(db, now)
                 if not current:
@@ -185,7 +187,7 @@ class QuestionService:
                 if step is not None:
                     await db.delete(step)
             await db.flush()
-            return Submitted(view(question), created=True)
+            return Submitted(view(question), created=True, language=user.language)
 
     @staticmethod
     async def _own_pending(db: AsyncSession, user_id: int, question_id: int) -> Question:
@@ -272,10 +274,10 @@ class QuestionService:
             assert session is not None  # a question's session exists (foreign key)
             self._taking(session, *intake_state(session, self.clock()))
             language = pick_language(voter.language_code, self._default_language)
-            await q.ensure_user(db, user_id, language, **_names(voter))
+            user = await q.ensure_user(db, user_id, language, **_names(voter))
             active = await votes.toggle_vote(db, question_id, user_id, query_id)
             await db.refresh(question, ["votes"])
-            vote = Vote(active, question.votes)
+            vote = Vote(active, question.votes, user.language)
         if active is not None:
             await self.events.publish([Event(QUESTION, question_id, session_id, "vote")])
         return vote

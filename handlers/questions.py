@@ -64,7 +64,10 @@ async def submit(
         anonymous=anonymous,
         consume_step=from_step,
     )
-    tr = await context.translator_for(update)
+    if result.language is not None:  # read by the use case: no second query
+        tr = context.use_language(result.language)
+    else:
+        tr = await context.translator_for(update)
     question = result.question
     again = not result.created
     await reply(
@@ -227,7 +230,10 @@ async def cb_vote(update: Update, context: BotContext) -> None:
     vote = await context.services.questions.vote(
         profile_of(update), session_id, question_id, query.id
     )
-    tr = await context.translator_for(update)
+    if vote.language is not None:  # read by the use case: no second query
+        tr = context.use_language(vote.language)
+    else:
+        tr = await context.translator_for(update)
     key = {
         True: "question.vote.added",
         False: "question.vote.removed",

@@ -141,7 +141,7 @@ async def screen_link(request: web.Request, staffer: Staffer) -> web.Response:
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    staffer = await require(request)
+    await require(request)  # and again at every heartbeat (signed out, role removed)
     session_id = _query_int(request, "session")
     services = request.app[SERVICES]
     try:
@@ -154,7 +154,6 @@ async def events(request: web.Request) -> web.StreamResponse:
         return await services.console.signed_in(cookie) is not None
 
     listener = request.app[HUB].listen(session_id, CONSOLE)
-    del staffer  # checked above; re-checked at every heartbeat
     return await stream(request, listener, still_allowed=still_allowed)
 
 

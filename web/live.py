@@ -224,7 +224,7 @@ async def stream(
                 if not await still_allowed():
                     break
             await response.write(message)
-    except (ConnectionResetError, ConnectionError):
+    except ConnectionError:
         pass  # the browser left
     finally:
         listener.close()

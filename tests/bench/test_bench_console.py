@@ -26,5 +26,5 @@ async def test_console_benchmark_small(tmp_path: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     assert text.count(START) == text.count(END) == 1
     assert "<!-- bench:broadcast:start -->\nother\n<!-- bench:broadcast:end -->" in text
-    assert "| sqlite | 20 | 20 |" in text
+    assert "| sqlite | telegram | 20 | 20 |" in text
     assert "notes" in text

@@ -1,0 +1,211 @@
+"""The question benchmark's section of docs/benchmarks.md (bench/ingest.py writes only that)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bench.load import Phase, load_average, median
+from bench.polls_report import ms, profile_table, where_time_goes
+from bench.report import revision
+
+if TYPE_CHECKING:
+    from bench.ingest import EngineRun, Plan
+
+TARGET_RATIO = 0.6
+TARGET_P99 = 0.250
+
+
+def _ratios(run: EngineRun) -> list[float]:
+    pairs = zip(run.of("ours", "closed"), run.of("echo", "closed"), strict=False)
+    return [ours.throughput / echo.throughput for ours, echo in pairs]
+
+
+def _p(phases: list[Phase], q: float, kind: str | None = None) -> str:
+    return ms(median([p.percentile(q, kind) for p in phases]))
+
+
+def _throughput(runs: list[EngineRun], window: int) -> list[str]:
+    lines = [
+        "### Throughput, the emulation's limits off: updates handled per second (closed loop, "
+        f"{window} outstanding)",
+        "",
+        "| engine | viewers | runs | our bot updates/s | echo bot updates/s | ours ÷ echo "
+        f"(target ≥ {TARGET_RATIO}) | bot CPU per update: ours / echo | work left after the "
+        "last confirmation |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        ours, echo = run.of("ours", "closed"), run.of("echo", "closed")
+        echo_rate = f"{median([p.throughput for p in echo]):.0f}" if echo else "—"
+        ratio = f"{median(_ratios(run)):.2f}" if echo else "—"
+        echo_cpu = f"{median([p.cpu_per_update_ms for p in echo]):.2f}" if echo else "—"
+        lines.append(
+            f"| {run.engine} | {run.viewers:,} | {len(ours)} "
+            f"| {median([p.throughput for p in ours]):.0f} | {echo_rate} | {ratio} "
+            f"| {median([p.cpu_per_update_ms for p in ours]):.2f} / {echo_cpu} ms "
+            f"| {median([p.settle for p in ours]):.1f} s |"
+        )
+    return lines
+
+
+def _latency(runs: list[EngineRun], plan: Plan) -> list[str]:
+    lines = [
+        "",
+        f"### Latency at {plan.rate:g} updates/s, limits off: update → the viewer's "
+        "confirmation (open loop)",
+        "",
+        "| engine | bot | runs | offered updates/s | handled updates/s | p50 "
+        f"| p99 (target ≤ {TARGET_P99 * 1000:.0f} ms) | p99 `/ask` | p99 upvote | max |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        for bot in ("ours", "echo"):
+            phases = run.of(bot, "open")
+            if not phases:
+                continue
+            lines.append(
+                f"| {run.engine} | {'our bot' if bot == 'ours' else 'echo bot'} | {len(phases)} "
+                f"| {median([p.offered for p in phases]):.0f} "
+                f"| {median([p.throughput for p in phases]):.0f} | {_p(phases, 0.5)} "
+                f"| {_p(phases, 0.99)} | {_p(phases, 0.99, 'ask')} | {_p(phases, 0.99, 'upvote')} "
+                f"| {_p(phases, 1.0)} |"
+            )
+    return lines
+
+
+def _limited(runs: list[EngineRun], plan: Plan) -> list[str]:
+    lines = [
+        "",
+        f"### Limits on (30 messages/s overall, 1/s per chat, 20/min per group) at {plan.rate:g} "
+        "updates/s, our bot as in production",
+        "",
+        "| engine | updates | 429s | messages sent | most in any second | `/ask` confirmed "
+        "per second | `/ask` p50 / p99 | upvote p50 / p99 | last confirmation after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        limited = run.limited
+        if limited is None:
+            continue
+        phase = limited.phase
+        lines.append(
+            f"| {run.engine} | {len(phase.samples):,} | {limited.throttled} | {limited.sent:,} "
+            f"| {limited.max_per_second} | {limited.ask_rate:.1f} "
+            f"| {ms(phase.percentile(0.5, 'ask'))} / {ms(phase.percentile(0.99, 'ask'))} "
+            f"| {ms(phase.percentile(0.5, 'upvote'))} / {ms(phase.percentile(0.99, 'upvote'))} "
+            f"| {limited.drain:.0f} s |"
+        )
+    return lines
+
+
+def _checks(runs: list[EngineRun]) -> list[str]:
+    lines = [
+        "",
+        "### Correctness (our bot, all phases)",
+        "",
+        "| engine | `/ask` confirmed | questions created | Telegram messages with two "
+        "questions | confirmations without a number | upvotes expected | active vote rows "
+        "| rows ≠ the presses | `votes` = COUNT(active rows) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for run in runs:
+        c = run.checks
+        lines.append(
+            f"| {run.engine} | {c.asks:,} | {c.questions:,} | {c.duplicates} | {c.unconfirmed} "
+            f"| {c.expected_votes:,} | {c.vote_rows:,} | {c.wrong_votes} "
+            f"| {'yes' if c.counts_match else '**no**'} |"
+        )
+    return lines
+
+
+def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
+    lines = ["", "### Reading", ""]
+    for run in runs:
+        ratio = median(_ratios(run)) if run.of("echo", "closed") else float("nan")
+        p99 = median([p.percentile(0.99) for p in run.of("ours", "open")])
+        ours_rate = median([p.throughput for p in run.of("ours", "closed")])
+        lines.append(
+            f"- {run.engine}: throughput ratio {ratio:.2f} (target {TARGET_RATIO}: "
+            f"{'met' if ratio >= TARGET_RATIO else '**missed**'}); p99 at {plan.rate:g} "
+            f"updates/s {ms(p99)} (target {'met' if p99 <= TARGET_P99 else '**missed**'}); "
+            f"our bot handles {ours_rate:.0f} updates/s one at a time"
+            + (", so at the offered rate the updates queue" if ours_rate < plan.rate else "")
+            + f"; the invariants {'hold' if run.checks.ok else '**fail**'}. The dedupe insert "
+            f"(MeteredApplication, one per update) costs {run.dedupe_ms:.2f} ms on its own."
+        )
+        if run.limited is not None:
+            limited = run.limited
+            upvotes = limited.phase.percentile(0.99, "upvote")
+            if upvotes <= 1.0:
+                after = (
+                    "while upvotes, answered by answerCallbackQuery, which no limit counts, "
+                    f"kept a p99 of {ms(upvotes)}."
+                )
+            else:
+                after = (
+                    f"and upvotes waited as well (p99 {ms(upvotes)}), although no limit counts "
+                    "answerCallbackQuery: the `/ask` handler sends its confirmation itself and "
+                    "waits there for its turn, and updates are handled one at a time, so every "
+                    "update behind it waits too. Sent through the asker's lane, as the "
+                    "moderators' cards are, the confirmation would hold up nothing else."
+                )
+            lines.append(
+                f"- {run.engine}, limits on: {limited.throttled} 429s; at most "
+                f"{limited.max_per_second} messages in any second; the `/ask` confirmations "
+                f"left at {limited.ask_rate:.1f}/s, so at {plan.rate:g} updates/s (a third of "
+                "them `/ask`) they queue: the last one arrived "
+                f"{limited.drain:.0f} s after the first update, " + after
+            )
+        lines += where_time_goes(run.profiles, run.engine, run.viewers * 3, "update")
+    return lines
+
+
+HOW = (
+    "**How replies stay under the limits.** `bot/flood.py` (`FloodLimiter`, set as "
+    "python-telegram-bot's rate limiter in `bot/application.py` unless "
+    "`TELEGRAM_RATE_LIMITS=false`) holds every sending method to Telegram's windows: at most "
+    "30 a second overall, one a second per private chat, 20 a minute per group, each window "
+    "0.1 s longer than Telegram's against network jitter; edits in a group count too, other "
+    "edits and answerCallbackQuery never wait. A send waits for its turn where it is made: the "
+    "moderators' cards and digest in their chat's lane (`handlers/question_feed.py`), where "
+    "the wait holds no update; a reply a handler sends itself in the handler. The "
+    "`AIORateLimiter(max_retries=3)` configured before let 429s through: its "
+    "leaky buckets admit 30 at once and then 30 a second (up to 59 sends in the first "
+    "second after a quiet spell), it has no limit per private chat, and after a 429 it held "
+    "every request for the retry."
+)
+
+
+def render_section(plan: Plan, runs: list[EngineRun], command: str, started: datetime) -> str:
+    load = load_average()
+    head = [
+        f"Command: `{command}` (or `make bench-ingest`), started {started:%Y-%m-%d %H:%M} UTC"
+        f"{', load average ' + load + ' at the end' if load else ''}. Engines: "
+        f"{', '.join(plan.engines)}. Code measured: `{revision()}`.",
+        "",
+        "Our bot runs as a real `python -m bot.cli run` process on a scratch database with a "
+        "live session, 20 approved questions and a moderators' group (`MODERATOR_CHAT_ID`); "
+        "the echo bot (`bench/echo_bot.py`: python-telegram-bot echoing text and answering "
+        "callbacks, no database) as another; the emulation and the viewers run in the "
+        "benchmark process. Every viewer first opens `/questions` (not measured); then each "
+        "phase has every viewer send `/ask TEXT` and upvote two questions on that board "
+        "(three updates per viewer). An update is done when its confirmation reaches the "
+        "emulation: the message with the question's number, or answerCallbackQuery. Phases "
+        "1-2 run our bot with `TELEGRAM_RATE_LIMITS=false` (the emulation has no limits "
+        "then) and `QUESTION_RATE_PER_MINUTE=60` (a viewer asks in every phase); the bots "
+        f"take turns on the same emulation; medians of {plan.repeats} runs.",
+        "",
+    ]
+    body = [
+        *_throughput(runs, plan.window),
+        *_latency(runs, plan),
+        *_limited(runs, plan),
+        "",
+        HOW,
+        *_checks(runs),
+    ]
+    run = next((r for r in runs if "ours" in r.profiles), None)
+    if run is not None:
+        body += profile_table(run.profiles, run.engine, run.viewers * 3, "update")
+    return "\n".join([*head, *body, *_reading(runs, plan)]) + "\n"
