@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 from domain.roles import Role
@@ -36,3 +38,10 @@ async def session(
         auto_golive=auto,
     )
     return await harness.services.sessions.create(None, draft, publish=publish)
+
+
+async def wait_until(predicate: Callable[[], bool], seconds: float = 15.0) -> None:
+    """Until `predicate()` holds (the state is changed by the bot's tasks, not by us)."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110  # the state lives in another task
+            await asyncio.sleep(0.05)

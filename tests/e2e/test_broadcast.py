@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from locales import catalog, translator
 from sandbox import SimUser
 from storage.database import Database
 from tests.e2e.conftest import Harness
-from tests.e2e.helpers import moderator, session, viewer
+from tests.e2e.helpers import moderator, session, viewer, wait_until
 
 AR = translator("ar")
 EN = translator("en")
@@ -23,12 +22,6 @@ EN = translator("en")
 def golive_text(language: str, _title: str = "") -> str:
     """The fixed start of the go-live message, before the session's title."""
     return catalog(language).singular["broadcast.golive"].split("{")[0]
-
-
-async def wait_until(predicate: Callable[[], bool], seconds: float = 15.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not predicate():  # noqa: ASYNC110  # the state lives in another task
-            await asyncio.sleep(0.05)
 
 
 def received(user: SimUser, prefix: str) -> int:

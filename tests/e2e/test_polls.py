@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -13,16 +12,10 @@ from sandbox import SentMessage, SimUser
 from storage import queries
 from storage.models import PollVote
 from tests.e2e.conftest import Harness
-from tests.e2e.helpers import moderator, session, viewer
+from tests.e2e.helpers import moderator, session, viewer, wait_until
 
 AR = translator("ar")
 EN = translator("en")
-
-
-async def wait_until(predicate: Callable[[], bool], seconds: float = 15.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not predicate():  # noqa: ASYNC110  # the state lives in another task
-            await asyncio.sleep(0.05)
 
 
 def ballot_of(user: SimUser) -> SentMessage:
