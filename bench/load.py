@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import pickle
+import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections import deque
@@ -286,6 +288,11 @@ def profile_path(bench: str, engine: str, bot: str) -> Path:
     folder = Path(tempfile.gettempdir()) / "shurakum-bench-profiles"
     folder.mkdir(exist_ok=True)
     return folder / f"{bench}-{engine}-{bot}.txt"
+
+
+def py_spy_found() -> bool:
+    """Whether bench.runs._py_spy will find py-spy (on PATH, or next to this Python)."""
+    return bool(shutil.which("py-spy")) or Path(sys.executable).with_name("py-spy").exists()
 
 
 def keep_runs(bench: str, data: object) -> Path:

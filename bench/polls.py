@@ -51,6 +51,7 @@ from bench.load import (
     measure,
     press,
     profile_path,
+    py_spy_found,
     take_turns,
     wait_quiet,
 )
@@ -293,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         plan, runs, command, started = kept_runs(args.render)
         write_section(DOC, render_section(plan, runs, command, started), START, END, HEADING)
         return 0
+    if args.profile and not py_spy_found():
+        parser.error("--profile needs py-spy on PATH or in the venv (pip install py-spy)")
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     plan = Plan(engines, viewers=args.viewers, repeats=args.repeats, rate=args.rate)
     plan.profile = args.profile
