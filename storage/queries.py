@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import (
+    ColumnDefault,
+    CursorResult,
+    Table,
+    TextClause,
+    bindparam,
+    delete,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -18,6 +28,36 @@ from storage.types import utcnow
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+@functools.cache
+def _insert_ignore_sql(table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> TextClause:
+    known = [table.c[name] for name in (*columns, *keys)]  # KeyError for anything else
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(f":{c}" for c in columns)
+    conflict = ", ".join(f'"{k}"' for k in keys)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) '  # noqa: S608  # names of the model's columns, checked above; values are bound
+    sql += f"ON CONFLICT ({conflict}) DO NOTHING"
+    return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in known[: len(columns)]))
+
+
+async def insert_ignore(
+    db: AsyncSession | AsyncConnection, model: Any, keys: Sequence[str], **values: Any
+) -> int:
+    """`INSERT … ON CONFLICT (keys) DO NOTHING` (the same SQL on SQLite and PostgreSQL); the
+    number of rows inserted, 0 or 1. For the statements of every update: SQLAlchemy never
+    caches its dialect inserts (`on_conflict_do_nothing`), it compiles them on every
+    execution, while this text statement is compiled once. Python-side column defaults are
+    applied as an insert would."""
+    table: Table = model.__table__
+    for column in table.columns:
+        default = column.default
+        if column.name in values or not isinstance(default, ColumnDefault):
+            continue
+        values[column.name] = default.arg(None) if default.is_callable else default.arg
+    statement = _insert_ignore_sql(table, tuple(values), tuple(keys))
+    result: CursorResult[Any] = await db.execute(statement, values)  # type: ignore[assignment]  # DML returns a CursorResult
+    return result.rowcount
 
 
 async def get_user(session: AsyncSession, user_id: int, *, for_update: bool = False) -> User | None:
@@ -118,14 +158,11 @@ async def audit_entries(session: AsyncSession, limit: int = 100) -> Sequence[Aud
 
 
 async def claim_update(connection: AsyncConnection, update_id: int, now: datetime) -> bool:
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
+    keys = ["update_id"]
+    return (
+        await insert_ignore(connection, ProcessedUpdate, keys, update_id=update_id, received_at=now)
+        == 1
     )
-    result = await connection.execute(statement)
-    return result.rowcount == 1
 
 
 async def prune_updates(session: AsyncSession, before: datetime) -> None:

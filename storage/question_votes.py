@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Question, QuestionVote
-from storage.queries import _insert
+from storage.queries import _insert, insert_ignore
 from storage.questions import rowcount
 from storage.types import utcnow
 
@@ -35,14 +35,11 @@ async def toggle_vote(
 ) -> bool | None:
     """Vote, or take the vote back; None if this press was already applied (redelivery)."""
     now = utcnow()
-    inserted = await db.execute(
-        _insert(db, QuestionVote)
-        .values(
-            question_id=question_id, user_id=user_id, active=True, query_id=query_id, updated_at=now
-        )
-        .on_conflict_do_nothing(index_elements=["question_id", "user_id"])
-    )
-    if rowcount(inserted) == 1:
+    inserted = await insert_ignore(
+        db, QuestionVote, ["question_id", "user_id"], question_id=question_id, user_id=user_id,
+        active=True, query_id=query_id, updated_at=now,
+    )  # fmt: skip
+    if inserted == 1:
         await bump_votes(db, question_id, 1)
         return True
     row = QuestionVote.__table__.c

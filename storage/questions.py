@@ -17,7 +17,7 @@ from storage.models import (
     Session,
     User,
 )
-from storage.queries import _insert
+from storage.queries import _insert, insert_ignore
 from storage.types import utcnow
 
 OPEN = ("pending", "approved", "answered")
@@ -36,20 +36,10 @@ async def ensure_user(db: AsyncSession, user_id: int, language: str, **names: An
     what this transaction reads next cannot change under it.
     """
     now = utcnow()
-    statement = (
-        _insert(db, User)
-        .values(
-            id=user_id,
-            language=language,
-            subscribed=False,
-            reachable=True,
-            created_at=now,
-            updated_at=now,
-            **names,
-        )
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    await db.execute(statement)
+    await insert_ignore(
+        db, User, ["id"], id=user_id, language=language, subscribed=False, reachable=True,
+        created_at=now, updated_at=now, **names,
+    )  # fmt: skip
     locked = select(User).where(User.id == user_id).with_for_update()
     return (await db.execute(locked)).scalar_one()
 
