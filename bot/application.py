@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 import metrics
 from bot.compose import web_url
 from bot.flood import FloodLimiter
+from bot.ordering import ChatOrderedProcessor
 from bot.settings import Settings
 from domain.services import Services
 from handlers import (
@@ -118,6 +119,7 @@ def build_application(settings: Settings, services: Services, *, updater: bool =
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(_post_init)
+        .concurrent_updates(ChatOrderedProcessor())  # in order within a chat (bot/ordering.py)
     )
     if settings.telegram_rate_limits:  # off only for a Bot API without limits (benchmarks)
         builder = builder.rate_limiter(FloodLimiter(max_retries=3))
