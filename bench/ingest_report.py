@@ -129,10 +129,12 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
             f"- {run.engine}: throughput ratio {ratio:.2f} (target {TARGET_RATIO}: "
             f"{'met' if ratio >= TARGET_RATIO else '**missed**'}); p99 at {plan.rate:g} "
             f"updates/s {ms(p99)} (target {'met' if p99 <= TARGET_P99 else '**missed**'}); "
-            f"our bot handles {ours_rate:.0f} updates/s one at a time"
+            f"our bot handles {ours_rate:.0f} updates/s (concurrently across chats, bound by "
+            "its one core)"
             + (", so at the offered rate the updates queue" if ours_rate < plan.rate else "")
-            + f"; the invariants {'hold' if run.checks.ok else '**fail**'}. The dedupe insert "
-            f"(MeteredApplication, one per update) costs {run.dedupe_ms:.2f} ms on its own."
+            + f"; the invariants {'hold' if run.checks.ok else '**fail**'}. The dedupe claim "
+            f"(MeteredApplication, one per update, a getUpdates batch in one statement) costs "
+            f"{run.dedupe_ms:.2f} ms per update on its own."
         )
         if run.limited is not None:
             limited = run.limited
@@ -145,10 +147,9 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
             else:
                 after = (
                     f"and upvotes waited as well (p99 {ms(upvotes)}), although no limit counts "
-                    "answerCallbackQuery: the `/ask` handler sends its confirmation itself and "
-                    "waits there for its turn, and updates are handled one at a time, so every "
-                    "update behind it waits too. Sent through the asker's lane, as the "
-                    "moderators' cards are, the confirmation would hold up nothing else."
+                    "answerCallbackQuery and a confirmation waiting for its turn holds up only "
+                    "its own chat (bot/ordering.py): the bot handled fewer updates a second "
+                    "than were offered, so they queued for its CPU."
                 )
             lines.append(
                 f"- {run.engine}, limits on: {limited.throttled} 429s; at most "

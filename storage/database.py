@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -46,11 +48,19 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 class Database:
-    """Owns the engine; `transaction()` commits on success and rolls back on any error."""
+    """Owns the engine; `transaction()` commits on success and rolls back on any error.
+
+    SQLite has one writer at a time: the transactions of this process take turns on an
+    asyncio lock before BEGIN IMMEDIATE, so concurrent updates queue in order instead of
+    polling in SQLite's busy handler (which sleeps up to 100 ms between tries). The busy
+    timeout still covers other processes (the CLI). PostgreSQL needs no such turn."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.dialect == "sqlite" else contextlib.nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -58,14 +68,14 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session, session.begin():
+        async with self._writer, self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[AsyncConnection]:
         """A transaction on a bare connection, no ORM session: for a single statement on the
         path of every update (the update log), where the session's overhead is half the cost."""
-        async with self.engine.begin() as connection:
+        async with self._writer, self.engine.begin() as connection:
             yield connection
 
     @asynccontextmanager

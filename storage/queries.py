@@ -157,12 +157,18 @@ async def audit_entries(session: AsyncSession, limit: int = 100) -> Sequence[Aud
     return (await session.execute(statement)).scalars().all()
 
 
-async def claim_update(connection: AsyncConnection, update_id: int, now: datetime) -> bool:
-    keys = ["update_id"]
-    return (
-        await insert_ignore(connection, ProcessedUpdate, keys, update_id=update_id, received_at=now)
-        == 1
+async def claim_updates(
+    connection: AsyncConnection, update_ids: Sequence[int], now: datetime
+) -> set[int]:
+    """Record these update ids as handled; the ones no one had recorded before."""
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values([{"update_id": i, "received_at": now} for i in update_ids])
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
     )
+    return set((await connection.execute(statement)).scalars())
 
 
 async def prune_updates(session: AsyncSession, before: datetime) -> None:

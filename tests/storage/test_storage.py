@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from functools import partial
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import event, text
 
+from domain.updates import UpdateLog
 from storage.database import Database
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Base, User
@@ -154,3 +156,25 @@ async def test_concurrent_go_live_has_exactly_one_winner(database_url: str) -> N
         assert {e.key for e in losses} == {"session.already_live"}
     finally:
         await db.dispose()
+
+
+async def test_update_claims_are_written_together_and_counted_once(database_url: str) -> None:
+    """The updates of one batch claim their ids in one statement; a second delivery, in the
+    same batch or later, or through another process's log, never wins."""
+    db, other_db = Database(database_url), Database(database_url)
+    other = UpdateLog(other_db)  # another process sharing the database
+    log = UpdateLog(db)
+    statements: list[str] = []
+    listen = partial(event.listen, db.engine.sync_engine, "before_cursor_execute")
+    listen(lambda *args: statements.append(args[2]))
+    try:
+        assert await other.first_time(13)
+        first = await asyncio.gather(*(log.first_time(i) for i in (11, 12, 12, 13, 14)))
+        assert first == [True, True, False, False, True]
+        inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+        assert len(inserts) == 1  # one group commit for the five claims
+        again = await asyncio.gather(log.first_time(11), other.first_time(14), log.first_time(15))
+        assert list(again) == [False, False, True]
+    finally:
+        await db.dispose()
+        await other_db.dispose()
