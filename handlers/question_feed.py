@@ -1,5 +1,5 @@
 """Questions' outgoing traffic, off the update path: moderators' cards and their refreshes,
-the digest, askers' notices and viewers' board edits.
+the digest, askers' notices and viewers' board edits (a burst of votes redraws once).
 
 Each chat has a lane: an ordered set of jobs drained by one task at a time (started on
 demand with `Application.create_task`, so `stop()` waits for it). A job queued under a key
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 FEED_KEY = "question_feed"
 CARDS_PER_MINUTE = 18  # of Telegram's 20 per group: room for the digest and a reply
+BOARD_DELAY = 0.5  # s: a viewer's votes in this time redraw their board once
 WINDOW = 60.0
 Job = Callable[[], Awaitable[None]]
 
@@ -82,6 +83,7 @@ class Feed:
         self._lanes: dict[int, Lane] = {}
         self._serial = itertools.count()
         self._stray: set[asyncio.Task[None]] = set()
+        self._boards: dict[tuple[int, int], tuple[int, int, int, str]] = {}
 
     @property
     def services(self) -> Services:
@@ -227,7 +229,17 @@ class Feed:
         page: int,
         language: str,
     ) -> None:
-        """Redraw a viewer's board after a vote (coalesced: the newest counts win)."""
+        """Redraw a viewer's board after a vote, `BOARD_DELAY` later: the votes of a burst
+        redraw it once, with the newest counts."""
+        key = (chat_id, message_id)
+        waiting = key in self._boards
+        self._boards[key] = (user_id, session_id, page, language)
+        if not waiting:
+            asyncio.get_running_loop().call_later(BOARD_DELAY, self._board_due, key)
+
+    def _board_due(self, key: tuple[int, int]) -> None:
+        chat_id, message_id = key
+        user_id, session_id, page, language = self._boards.pop(key)
 
         async def job() -> None:
             tr = translator(language)

@@ -173,3 +173,23 @@ async def test_my_questions_show_their_status(harness: Harness) -> None:
     assert EN.t("question.reason.personal") in mine.text
     assert EN.t("question.status.pending") in mine.text
     assert data_of(mine) == [f"qe:{two.id}", f"qz:{two.id}"]
+
+
+async def test_a_burst_of_votes_redraws_the_board_once(harness: Harness) -> None:
+    view = await live_session(harness)
+    await moderator(harness, 2391)
+    asker = await viewer(harness, 2392, "en")
+    ids = await approved_questions(harness, asker, 2391, 3)
+    sara = await viewer(harness, 2393, "en")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    await asyncio.sleep(0.1)
+    edits = harness.emulator.stats.requests["editMessageText"]
+    for n in ids:  # three taps, each answered at once
+        answer = await sara.press(board, f"qv:{view.id}:{n}:0")
+        assert answer.text == EN.t("question.vote.added", number=n)
+    board = await sara.wait_for(
+        lambda m: m.message_id == board.message_id and str(m.buttons).count("✅") == 3
+    )
+    await asyncio.sleep(0.8)  # longer than the coalescing delay: nothing else comes
+    assert harness.emulator.stats.requests["editMessageText"] - edits == 1
