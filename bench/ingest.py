@@ -85,7 +85,7 @@ MARKERS = (
     ("UpdateLog.first_time: the dedupe insert", "UpdateLog.first_time ("),
     ("answerCallbackQuery (upvotes)", "Bot.answer_callback_query ("),
     ("lanes: confirmations, moderators' cards and digest, board edits", "Feed._drain ("),
-    ("  of it: the board redrawn after an upvote", "Feed.edit_board.<locals>.job ("),
+    ("  of it: the board redrawn after an upvote", "Feed._board_due.<locals>.job ("),
     ("of all: httpcore's failed `import sniffio` per request", "current_async_library ("),
     # SQLAlchemy runs statements in greenlets, whose stacks do not show the use case.
     ("of all: SQLAlchemy, every statement of every use case", "(sqlalchemy/"),
