@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import validation
+from domain.batching import GroupCommit
 from domain.errors import DomainError, NotFound
 from domain.events import NO_EVENTS, POLL, Event, EventBus, emits
 from domain.roles import Capability, RoleService
@@ -73,6 +74,16 @@ class Results:
 
 
 @dataclass(frozen=True)
+class Tap:
+    """A viewer's press on a ballot, waiting for its batch (PollService.vote)."""
+
+    voter_id: int
+    poll_id: int
+    position: int
+    via: str
+
+
+@dataclass(frozen=True)
 class Vote:
     poll: PollView
     choices: tuple[int, ...]
@@ -127,6 +138,7 @@ class PollService:
         self._channel = channel
         self.clock = clock
         self.events = events  # the live pages hear of launches, votes, closes
+        self._votes = GroupCommit(self._write_votes, "poll-votes")
 
     async def _load(self, db: AsyncSession, poll_id: int, lock: bool = False) -> Poll:
         poll = await q.get_poll(db, poll_id, for_update=lock)
@@ -268,42 +280,79 @@ class PollService:
     async def vote(self, voter_id: int, poll_id: int, position: int, *, via: str = "bot") -> Vote:
         """A tap on an option: single and rating replace, multiple toggles (up to the max).
 
-        The hot path of a live poll, so one transaction of a few statements; it also returns
-        the voter's language, so the answer needs no other query."""
-        vote = None
+        The hot path of a live poll: the votes in flight together are written in one
+        transaction (a group commit, `_write_votes`); each caller gets its own outcome. It
+        also returns the voter's language, so the answer needs no other query."""
+        return await self._votes(Tap(voter_id, poll_id, position, via))
+
+    async def _write_votes(self, taps: list[Tap]) -> list[Vote | Exception]:
+        """One transaction for the batch: each poll and its options read once, the voters'
+        languages and current choices in one query each, the changes in two statements.
+        Taps are applied in order, so a voter's second tap in a batch sees their first.
+        A refusal is that tap's own outcome and writes nothing (a forgery: its audit)."""
         async with self._db.transaction() as db:
-            found = await q.poll_with_options(db, poll_id)
-            if found is None or not any(o.position == position for o in found[1]):
-                queries.add_audit(
-                    db, actor_id=voter_id, action="poll.vote", outcome="forged",
-                    target=f"poll:{poll_id}", detail=f"option {position}",
-                )  # fmt: skip
-            else:
-                poll, options = found
-                self._check_open(poll)
-                language = await q.language_of(db, voter_id)
-                if via == "bot" and language is None:
-                    raise DomainError("session.start_first")
-                await q.lock_voter(db, poll_id, voter_id)
-                current = await q.choices_of(db, poll_id, voter_id)
-                chosen = [p for p in current if p != COMMENT or poll.kind != "rating"]
-                if poll.kind == "multiple":
-                    if position in chosen:
-                        chosen.remove(position)
-                    elif len(chosen) >= (poll.max_choices or 12):
-                        raise DomainError("poll.too_many", limit=poll.max_choices or 12)
-                    else:
-                        chosen.append(position)
+            polls = {p: await q.poll_with_options(db, p) for p in sorted({t.poll_id for t in taps})}
+            languages = await q.languages_of(db, {t.voter_id for t in taps})
+            current: dict[int, dict[int, list[int]]] = {}
+            for poll_id, found in polls.items():
+                if found is not None:
+                    voters = {t.voter_id for t in taps if t.poll_id == poll_id}
+                    await q.lock_voters(db, poll_id, voters)
+                    current[poll_id] = await q.choices_of_many(db, poll_id, voters)
+            before = {p: {v: list(c) for v, c in cs.items()} for p, cs in current.items()}
+            last_via: dict[tuple[int, int], str] = {}
+            outcomes: list[Vote | Exception] = []
+            for tap in taps:
+                try:
+                    vote = self._apply(db, tap, polls[tap.poll_id], languages, current)
+                except DomainError as refusal:
+                    outcomes.append(refusal)
                 else:
-                    chosen = [position]
-                keep = [COMMENT] if COMMENT in current and poll.kind == "rating" else []
-                await q.set_choices(
-                    db, poll_id, voter_id, sorted(chosen) + keep, via, current=current
-                )
-                vote = Vote(_view(poll, options), tuple(sorted(chosen)), language)
-        if vote is None:  # the forgery is audited (committed) before the refusal
-            raise DomainError("poll.invalid")
-        return vote
+                    outcomes.append(vote)
+                    last_via[tap.poll_id, tap.voter_id] = tap.via
+            await q.replace_choices(
+                db,
+                (
+                    (poll_id, voter_id, before[poll_id][voter_id], current[poll_id][voter_id], via)
+                    for (poll_id, voter_id), via in last_via.items()
+                ),
+            )
+        return outcomes
+
+    def _apply(
+        self,
+        db: AsyncSession,
+        tap: Tap,
+        found: tuple[Poll, list[PollOption]] | None,
+        languages: dict[int, str],
+        current: dict[int, dict[int, list[int]]],
+    ) -> Vote:
+        """One tap against the batch's state in memory (`current` is updated in place)."""
+        if found is None or not any(o.position == tap.position for o in found[1]):
+            queries.add_audit(
+                db, actor_id=tap.voter_id, action="poll.vote", outcome="forged",
+                target=f"poll:{tap.poll_id}", detail=f"option {tap.position}",
+            )  # fmt: skip
+            raise DomainError("poll.invalid")  # its audit is committed with the batch
+        poll, options = found
+        self._check_open(poll)
+        language = languages.get(tap.voter_id)
+        if tap.via == "bot" and language is None:
+            raise DomainError("session.start_first")
+        had = current[poll.id][tap.voter_id]
+        chosen = [p for p in had if p != COMMENT or poll.kind != "rating"]
+        if poll.kind == "multiple":
+            if tap.position in chosen:
+                chosen.remove(tap.position)
+            elif len(chosen) >= (poll.max_choices or 12):
+                raise DomainError("poll.too_many", limit=poll.max_choices or 12)
+            else:
+                chosen.append(tap.position)
+        else:
+            chosen = [tap.position]
+        keep = [COMMENT] if COMMENT in had and poll.kind == "rating" else []
+        current[poll.id][tap.voter_id] = sorted(chosen) + keep
+        return Vote(_view(poll, options), tuple(sorted(chosen)), language)
 
     def _check_open(self, poll: Poll) -> None:
         if poll.status == "closed":

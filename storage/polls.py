@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Poll, PollMessage, PollOption, PollVote, User
@@ -31,12 +31,6 @@ async def poll_with_options(db: AsyncSession, poll_id: int) -> tuple[Poll, list[
     if not rows:
         return None
     return rows[0][0], [option for _, option in rows if option is not None]
-
-
-async def language_of(db: AsyncSession, user_id: int) -> str | None:
-    """The user's language, or None if they never started the bot."""
-    statement = select(User.language).where(User.id == user_id)
-    return (await db.execute(statement)).scalar_one_or_none()
 
 
 async def by_channel_poll(db: AsyncSession, telegram_poll_id: str) -> Poll | None:
@@ -112,6 +106,65 @@ async def lock_voter(db: AsyncSession, poll_id: int, voter_id: int) -> None:
     serialised by BEGIN IMMEDIATE already)."""
     if db.get_bind().dialect.name == "postgresql":
         await db.execute(select(func.pg_advisory_xact_lock(poll_id, voter_id % 2_000_000_000)))
+
+
+async def languages_of(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+    """The languages of those who started the bot (the others are missing)."""
+    statement = select(User.id, User.language).where(User.id.in_(sorted(user_ids)))
+    return {row.id: row.language for row in (await db.execute(statement)).all()}
+
+
+async def lock_voters(db: AsyncSession, poll_id: int, voter_ids: Collection[int]) -> None:
+    """`lock_voter` for many voters: one advisory lock each, always in the same order, so
+    two processes locking overlapping groups wait for each other instead of deadlocking."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for voter_id in sorted({v % 2_000_000_000 for v in voter_ids}):
+        await db.execute(select(func.pg_advisory_xact_lock(poll_id, voter_id)))
+
+
+async def choices_of_many(
+    db: AsyncSession, poll_id: int, voter_ids: Collection[int]
+) -> dict[int, list[int]]:
+    """Each voter's current positions (an empty list for those who have none)."""
+    statement = (
+        select(PollVote.voter_id, PollVote.position)
+        .where(PollVote.poll_id == poll_id, PollVote.voter_id.in_(sorted(voter_ids)))
+        .order_by(PollVote.voter_id, PollVote.position)
+    )
+    found: dict[int, list[int]] = {voter_id: [] for voter_id in voter_ids}
+    for voter_id, position in (await db.execute(statement)).all():
+        found[voter_id].append(position)
+    return found
+
+
+async def replace_choices(
+    db: AsyncSession, changes: Iterable[tuple[int, int, Sequence[int], Sequence[int], str]]
+) -> None:
+    """Many voters' `set_choices` in two statements: for each (poll, voter, positions
+    before, positions after, via), delete what went and insert what came (the caller holds
+    the voters' locks)."""
+    gone, new = [], []
+    now = utcnow()
+    for poll_id, voter_id, before, after, via in changes:
+        gone += [{"p": poll_id, "v": voter_id, "o": o} for o in before if o not in after]
+        new += [
+            {"poll_id": poll_id, "voter_id": voter_id, "position": o, "via": via, "created_at": now}
+            for o in after
+            if o not in before
+        ]
+    table = PollVote.__table__
+    assert isinstance(table, Table)
+    connection = await db.connection()
+    if gone:
+        condition = and_(
+            table.c.poll_id == bindparam("p"),
+            table.c.voter_id == bindparam("v"),
+            table.c.position == bindparam("o"),
+        )
+        await connection.execute(table.delete().where(condition), gone)
+    if new:
+        await connection.execute(table.insert(), new)
 
 
 async def counts(db: AsyncSession, poll_id: int) -> dict[int, int]:

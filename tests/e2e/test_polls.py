@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from domain.polls import Vote
 from locales import translator
 from sandbox import SentMessage, SimUser
 from storage import queries
@@ -236,3 +237,53 @@ async def test_a_timer_closes_the_poll(harness: Harness) -> None:
     async with asyncio.timeout(10):
         while (await harness.services.polls.get(poll.id)).status != "closed":  # noqa: ASYNC110
             await asyncio.sleep(0.1)
+
+
+async def test_votes_in_flight_together_are_one_transaction_with_their_own_outcomes(
+    harness: Harness,
+) -> None:
+    """The group commit of PollService.vote: many viewers' taps at once, a second tap of one
+    voter, a tap on a closed poll, a forged option and a stranger, all in one batch."""
+    session_id = await live_session(harness)
+    polls = harness.services.polls
+    viewers = [await viewer(harness, 7600 + i, "en") for i in range(40)]
+    multiple = await polls.create(
+        None, session_id, "multiple", "س", "Pick", [("أ", "A"), ("ب", "B"), ("ج", "C")],
+        max_choices=2,
+    )  # fmt: skip
+    closed = await polls.create(None, session_id, "single", "س", "Q", [("أ", "A"), ("ب", "B")])
+    for poll in (multiple, closed):
+        await polls.launch(None, poll.id)
+    await polls.close(None, closed.id)
+    inserts: list[str] = []
+    engine = harness.services.db.engine.sync_engine
+
+    def record(*args: object) -> None:
+        if "INSERT INTO poll_votes" in str(args[2]):
+            inserts.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    first = viewers[0].id
+    taps = [polls.vote(v.id, multiple.id, i % 3) for i, v in enumerate(viewers)]
+    taps += [
+        polls.vote(first, multiple.id, 1),  # the first viewer's second choice, same batch
+        polls.vote(first, multiple.id, 2),  # a third: over the maximum of two
+        polls.vote(viewers[1].id, closed.id, 0),
+        polls.vote(viewers[2].id, multiple.id, 9),  # forged option
+        polls.vote(7699, multiple.id, 0),  # never started the bot
+    ]
+    outcomes = await asyncio.gather(*taps, return_exceptions=True)
+    event.remove(engine, "before_cursor_execute", record)
+    assert len(inserts) == 1  # the batch's rows in one statement, not one per tap
+    votes = [o for o in outcomes[:41] if isinstance(o, Vote)]
+    assert [v.choices for v in votes] == [(i % 3,) for i in range(40)] + [(0, 1)]
+    errors = [getattr(e, "key", e) for e in outcomes[41:]]
+    assert errors == ["poll.too_many", "poll.closed", "poll.invalid", "session.start_first"]
+    assert await polls.choices(multiple.id, first) == (0, 1)
+    results = await polls.results(multiple.id)
+    assert results.counts == (14, 13 + 1, 13)  # the first viewer chose A, then B as well
+    async with harness.services.db.transaction() as db:
+        forged = [e for e in await queries.audit_entries(db) if e.outcome == "forged"]
+        rows = (await db.execute(select(func.count()).select_from(PollVote))).scalar()
+    assert [(e.actor_id, e.detail) for e in forged] == [(viewers[2].id, "option 9")]
+    assert rows == 41
