@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 import metrics
 from bot.compose import web_url
 from bot.flood import FloodLimiter
+from bot.http import BoundedRequest
 from bot.ordering import ChatOrderedProcessor
 from bot.settings import Settings
 from domain.services import Services
@@ -120,6 +121,7 @@ def build_application(settings: Settings, services: Services, *, updater: bool =
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(_post_init)
         .concurrent_updates(ChatOrderedProcessor())  # in order within a chat (bot/ordering.py)
+        .request(BoundedRequest())  # a bounded pool (bot/http.py)
     )
     if settings.telegram_rate_limits:  # off only for a Bot API without limits (benchmarks)
         builder = builder.rate_limiter(FloodLimiter(max_retries=3))

@@ -2,7 +2,10 @@
 
 A vote is acknowledged with answerCallbackQuery only; showing the voter's choice on their
 ballot and the counts on the moderator's card are edits that are coalesced: the newest
-state wins, at most one edit per message per interval.
+state wins, at most one edit per message per interval. At most `EDITS_IN_FLIGHT` edits are
+on their way at once, so that during a vote rush the answers, which the viewer waits for,
+are not queued behind ballot edits (bot/http.py bounds all requests in flight); the edits
+catch up after the rush.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from locales import translator
 
 log = logging.getLogger(__name__)
 Key = tuple[int, int]
+EDITS_IN_FLIGHT = 4
 
 
 @dataclass
@@ -32,6 +36,8 @@ class Coalescer:
     delay: float = 0.5
     _wanted: dict[Key, tuple[str, InlineKeyboardMarkup | None]] = field(default_factory=dict)
     _tasks: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
+    _turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(EDITS_IN_FLIGHT))
+    _closed: bool = False
 
     def edit(
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
@@ -44,11 +50,12 @@ class Coalescer:
     async def _apply(self, key: Key) -> None:
         try:
             await asyncio.sleep(self.delay)
-            text, markup = self._wanted.pop(key)
-            await self.bot.edit_message_text(
-                text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )  # fmt: skip
+            async with self._turns:
+                text, markup = self._wanted.pop(key)  # the newest, when its turn came
+                await self.bot.edit_message_text(
+                    text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )  # fmt: skip
         except BadRequest as error:
             if "not modified" not in str(error).lower():
                 log.info("edit of %s skipped: %s", key, error)
@@ -56,8 +63,11 @@ class Coalescer:
             log.info("edit of %s skipped: %s", key, error)
         finally:
             self._tasks.pop(key, None)
+            if key in self._wanted and not self._closed:  # wanted while this one was on its way
+                self._tasks[key] = asyncio.create_task(self._apply(key))
 
     async def close(self) -> None:
+        self._closed = True
         for task in list(self._tasks.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

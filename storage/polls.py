@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Poll, PollMessage, PollOption, PollVote, User
@@ -119,8 +119,15 @@ async def lock_voters(db: AsyncSession, poll_id: int, voter_ids: Collection[int]
     two processes locking overlapping groups wait for each other instead of deadlocking."""
     if db.get_bind().dialect.name != "postgresql":
         return
-    for voter_id in sorted({v % 2_000_000_000 for v in voter_ids}):
-        await db.execute(select(func.pg_advisory_xact_lock(poll_id, voter_id)))
+    # One statement: PostgreSQL evaluates a volatile function of the select list after the
+    # ORDER BY, so the locks are taken in ascending order.
+    keys = sorted({v % 2_000_000_000 for v in voter_ids})
+    await db.execute(LOCK_VOTERS, {"poll": poll_id, "keys": keys})
+
+
+LOCK_VOTERS = text(
+    "SELECT pg_advisory_xact_lock(:poll, k) FROM unnest(CAST(:keys AS integer[])) AS k ORDER BY k"
+)
 
 
 async def choices_of_many(

@@ -1,0 +1,58 @@
+"""bot/http.py: requests in flight are bounded, and a pooled connection the server closed
+is noticed (our cheap readability check) and replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from aiohttp import web
+
+from bot.http import BoundedRequest, readable
+
+
+async def test_in_flight_is_bounded_and_closed_connections_are_replaced() -> None:
+    running = 0
+    most = 0
+
+    async def slow(request: web.Request) -> web.Response:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        close = request.query.get("close") == "1"
+        return web.json_response({"ok": True}, headers={"Connection": "close"} if close else {})
+
+    app = web.Application()
+    app.router.add_post("/slow", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    request = BoundedRequest(in_flight=4)
+    await request.initialize()
+    try:
+        url = f"http://127.0.0.1:{port}/slow"
+        answers = await asyncio.gather(*(request.do_request(url, "POST") for _ in range(20)))
+        assert all(code == 200 for code, _ in answers)
+        assert most == 4  # never more than the bound, and the bound was used
+        # the server closes the connection after answering: the next request still works
+        assert (await request.do_request(url + "?close=1", "POST"))[0] == 200
+        assert (await request.do_request(url, "POST"))[0] == 200
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+
+
+def test_readable() -> None:
+    left, right = socket.socketpair()
+    try:
+        assert not readable(left)
+        right.close()  # the peer closed: a read would return b"" at once
+        assert readable(left)
+    finally:
+        left.close()
+    assert readable(left)  # a socket that is gone counts as readable
+    assert readable(None)
