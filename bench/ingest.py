@@ -82,7 +82,7 @@ MARKERS = (
     ("`/ask`: QuestionService.submit", "QuestionService.submit ("),
     ("upvote: QuestionService.vote", "QuestionService.vote ("),
     ("the viewer's language (a query per update)", "BotContext.translator_for ("),
-    ("UpdateLog.first_time: the dedupe insert", "UpdateLog.first_time ("),
+    ("UpdateLog._claim: the update claims, a batch at a time", "UpdateLog._claim ("),
     ("answerCallbackQuery (upvotes)", "Bot.answer_callback_query ("),
     ("lanes: confirmations, moderators' cards and digest, board edits", "Feed._drain ("),
     ("  of it: the board redrawn after an upvote", "Feed._board_due.<locals>.job ("),

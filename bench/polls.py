@@ -80,8 +80,8 @@ WINDOW = 256
 MARKERS = (
     ("getUpdates: fetching and parsing the updates", "Bot.get_updates ("),
     ("answerCallbackQuery: the acknowledgement", "Bot.answer_callback_query ("),
-    ("PollService.vote: the vote's transaction", "PollService.vote ("),
-    ("UpdateLog.first_time: the dedupe insert", "UpdateLog.first_time ("),
+    ("PollService._write_votes: the votes' transaction, by batch", "PollService._write_votes ("),
+    ("UpdateLog._claim: the update claims, a batch at a time", "UpdateLog._claim ("),
     ("Coalescer: the edit showing the choice on the ballot", "Coalescer._apply ("),
     ("of all: httpcore's failed `import sniffio` per request", "current_async_library ("),
     # SQLAlchemy runs statements in greenlets, whose stacks do not show the use case.

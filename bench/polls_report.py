@@ -159,13 +159,14 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
         )
         lines += where_time_goes(run.profiles, run.engine, run.viewers, "vote")
     lines.append(
-        "- Updates run concurrently across chats (bot/ordering.py), so the bot is bound by "
-        "its CPU (one core: the emulation and the viewers have the other). What would move "
-        "the ratio, none of it a focused change: write the votes of concurrent updates in "
-        "one transaction (a group commit, as the update claims already are) with statements "
-        "compiled once, and pace the ballot edits (the newest state still wins) as "
-        "Telegram's limits would require anyway; the answer alone, with no database and no "
-        "edit, is the echo bot's whole cost."
+        "- Updates run concurrently across chats (bot/ordering.py), the votes in flight are "
+        "written in one transaction (domain/batching.py), at most 16 Bot API requests are in "
+        "flight (bot/http.py) and ballot edits wait behind the answers "
+        '(handlers/poll_cards.py); the steps are measured under "What moved the vote '
+        'rate" below. The bot is bound by its one core (the emulation and the viewers '
+        "have the other): what is left per vote is mostly python-telegram-bot's own cost "
+        "for the answer and for the edit that shows the choice on the ballot, which the "
+        "echo bot does not make."
     )
     return lines
 
@@ -188,7 +189,7 @@ def where_time_goes(
         f"{ours.samples * 10 / updates:.1f} ms of sampled CPU per {unit}, the echo bot "
         f"{echo.samples * 10 / updates:.1f} ms. Fetching the updates and answering cost both "
         f"bots about the same; ours adds the database ({database:.0%} of its time: "
-        f"SQLAlchemy and the driver, every statement of the dedupe insert and the use case), "
+        f"SQLAlchemy and the driver, every statement of the update claims and the use case), "
         f"the Bot API calls after the answer ({edits:.0%}: edits that show the new state, "
         f"cards, confirmations) and httpcore's failed `import sniffio` on every request "
         f"({_share(ours, 'of all: httpcore'):.0%}, the echo bot pays it too)."
