@@ -225,8 +225,10 @@ async def measure(
     else:
         phase.samples, phase.offered = await open_loop(actions, rate)
     last = max(s.done for s in phase.samples)
-    phase.bot_cpu, phase.own_cpu = process.cpu_seconds() - cpu, time.process_time() - own
     await wait_quiet(emulator, quiet)
+    # The bot's CPU includes the work after the last answer (edits that catch up): all the
+    # phase caused. The `quiet` wait itself is idle.
+    phase.bot_cpu, phase.own_cpu = process.cpu_seconds() - cpu, time.process_time() - own
     phase.settle = max(0.0, emulator.last_activity - last)
     return phase
 

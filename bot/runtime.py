@@ -17,6 +17,7 @@ from telegram import Bot, Update
 
 from bot.application import ALLOWED_UPDATES, build_application
 from bot.compose import build_services
+from bot.http import BoundedRequest
 from bot.settings import Settings
 from bot.web_bridge import RuntimeBridge
 from domain.services import Services
@@ -33,6 +34,9 @@ from web.webhook import webhook_route
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
+# The sender's Bot (broadcasts, ballot edits): a paid broadcast sends up to 1,000 messages a
+# second, 50 in flight at Telegram's ~50 ms round trip; bot/http.py keeps the pool cheap.
+SENDER_IN_FLIGHT = 64
 
 
 @dataclass
@@ -57,6 +61,11 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     _ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _web: web.AppRunner | None = field(init=False, default=None)
+
+    def _handling_updates(self) -> bool:
+        """Updates in progress or waiting: edits that only show a state can wait."""
+        app = self.app
+        return app.update_processor.current_concurrent_updates > 0 or not app.update_queue.empty()
 
     @property
     def mode(self) -> str:
@@ -141,6 +150,7 @@ class Runtime:
             settings.telegram_bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.telegram_api_file_url,
+            request=BoundedRequest(SENDER_IN_FLIGHT),
         )
         await self._sender_bot.initialize()
         if settings.is_sqlite:
@@ -158,8 +168,9 @@ class Runtime:
             progress_every=self.progress_every,
         )
         self.app.bot_data[WAKE_SENDER_KEY] = self.broadcaster.wake
+        coalescer = Coalescer(self._sender_bot, busy=self._handling_updates)
         self.poll_cards = PollCards(
-            self._sender_bot, self.services, Coalescer(self._sender_bot), every=self.progress_every
+            self._sender_bot, self.services, coalescer, every=self.progress_every
         )
         self.app.bot_data[POLL_CARDS_KEY] = self.poll_cards
         self.tasks = [

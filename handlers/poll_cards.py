@@ -2,10 +2,11 @@
 
 A vote is acknowledged with answerCallbackQuery only; showing the voter's choice on their
 ballot and the counts on the moderator's card are edits that are coalesced: the newest
-state wins, at most one edit per message per interval. At most `EDITS_IN_FLIGHT` edits are
-on their way at once, so that during a vote rush the answers, which the viewer waits for,
-are not queued behind ballot edits (bot/http.py bounds all requests in flight); the edits
-catch up after the rush.
+state wins, at most one edit per message per interval. Edits come second to updates: at
+most `EDITS_IN_FLIGHT` are on their way at once, and each first waits (up to `PATIENCE`) for a
+moment with no update in progress. During a vote rush the answers, which viewers wait for,
+get the bot's time, and the ballots catch up when it ends; the answer itself already says
+the vote is in.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardMarkup
@@ -26,6 +28,8 @@ from locales import translator
 log = logging.getLogger(__name__)
 Key = tuple[int, int]
 EDITS_IN_FLIGHT = 4
+PATIENCE = 2.0  # s an edit waits for a quiet moment before it goes anyway
+QUIET_CHECK = 0.02  # s between looks
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Coalescer:
 
     bot: Bot
     delay: float = 0.5
+    busy: Callable[[], bool] = lambda: False  # updates in progress (bot/runtime.py)
     _wanted: dict[Key, tuple[str, InlineKeyboardMarkup | None]] = field(default_factory=dict)
     _tasks: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
     _turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(EDITS_IN_FLIGHT))
@@ -51,6 +56,10 @@ class Coalescer:
         try:
             await asyncio.sleep(self.delay)
             async with self._turns:
+                waited = 0.0
+                while self.busy() and waited < PATIENCE:
+                    await asyncio.sleep(QUIET_CHECK)
+                    waited += QUIET_CHECK
                 text, markup = self._wanted.pop(key)  # the newest, when its turn came
                 await self.bot.edit_message_text(
                     text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML,

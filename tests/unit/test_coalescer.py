@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+import pytest
 from telegram import Bot
 
+from handlers import poll_cards
 from handlers.poll_cards import EDITS_IN_FLIGHT, Coalescer
 
 
@@ -52,4 +54,25 @@ async def test_few_edits_at_once_and_every_message_gets_its_newest() -> None:
     await asyncio.sleep(0.2)
     assert sorted(bot.edits) == sorted((m, f"v2-{m}") for m in range(20))
     assert bot.most_in_flight == EDITS_IN_FLIGHT
+    await coalescer.close()
+
+
+async def test_edits_wait_for_a_moment_without_updates_but_not_for_ever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot = SlowBot()
+    bot.release.set()
+    busy = True
+    coalescer = Coalescer(cast(Bot, bot), delay=0.01, busy=lambda: busy)
+    coalescer.edit(1, 10, "rush over", None)
+    await asyncio.sleep(0.2)
+    assert bot.edits == []  # updates in progress: the edit waits
+    busy = False
+    await asyncio.sleep(0.1)
+    assert bot.edits == [(10, "rush over")]
+    busy = True
+    monkeypatch.setattr(poll_cards, "PATIENCE", 0.1)
+    coalescer.edit(1, 11, "anyway", None)
+    await asyncio.sleep(0.3)
+    assert bot.edits[-1] == (11, "anyway")  # a rush that does not end delays it, no more
     await coalescer.close()
