@@ -18,6 +18,12 @@ flight during a live poll, so the pool holds dozens of connections and those che
   about 320 requests a second, the answers to 300 votes a second, while ballot edits take
   at most four of them (handlers/poll_cards.py).
 
+Messages (the sending methods of bot/flood.py) never wait for a turn: the flood limiter
+counts a message when it lets it go, and a wait between that moment and the wire would let
+messages released over more than a second reach Telegram within one (a 429). They are few
+(30 a second at most, or the paid rate for the sender), so the pool has room for them
+beside the `IN_FLIGHT` others.
+
 The rest is python-telegram-bot's and httpx's own behaviour (timeouts, TLS, HTTP/1.1).
 """
 
@@ -34,7 +40,10 @@ import httpcore
 import httpx
 from telegram.request import HTTPXRequest
 
+from bot.flood import SENDS
+
 IN_FLIGHT = 16
+MESSAGES_IN_FLIGHT = 16  # room in the pool for messages, which skip the turns
 
 
 def readable(sock: socket.socket | None) -> bool:
@@ -107,13 +116,16 @@ def transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
 class BoundedRequest(HTTPXRequest):
     __slots__ = ("_turns",)
 
-    def __init__(self, in_flight: int = IN_FLIGHT) -> None:
-        limits = httpx.Limits(max_connections=in_flight)
+    def __init__(self, in_flight: int = IN_FLIGHT, messages: int = MESSAGES_IN_FLIGHT) -> None:
+        limits = httpx.Limits(max_connections=in_flight + messages)
         super().__init__(
-            connection_pool_size=in_flight, httpx_kwargs={"transport": transport(limits)}
+            connection_pool_size=in_flight + messages,
+            httpx_kwargs={"transport": transport(limits)},
         )
         self._turns = asyncio.Semaphore(in_flight)
 
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if url.rpartition("/")[2] in SENDS:  # already paced: straight to the pool
+            return await super().do_request(url, *args, **kwargs)
         async with self._turns:
-            return await super().do_request(*args, **kwargs)
+            return await super().do_request(url, *args, **kwargs)

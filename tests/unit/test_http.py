@@ -56,3 +56,35 @@ def test_readable() -> None:
         left.close()
     assert readable(left)  # a socket that is gone counts as readable
     assert readable(None)
+
+
+async def test_messages_do_not_wait_behind_other_requests() -> None:
+    """The flood limiter counted the message when it let it go: no wait after that."""
+
+    async def method(request: web.Request) -> web.Response:
+        if request.match_info["method"] == "getChat":
+            await asyncio.sleep(0.5)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/bot123:abc/{method}", method)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}/bot123:abc"
+    request = BoundedRequest(in_flight=1, messages=1)
+    await request.initialize()
+    try:
+        slow = asyncio.create_task(request.do_request(f"{base}/getChat", "POST"))
+        await asyncio.sleep(0.05)  # it holds the only turn
+        started = asyncio.get_running_loop().time()
+        assert (await request.do_request(f"{base}/sendMessage", "POST"))[0] == 200
+        assert asyncio.get_running_loop().time() - started < 0.3
+        answer = asyncio.create_task(request.do_request(f"{base}/answerCallbackQuery", "POST"))
+        await asyncio.sleep(0.2)
+        assert not answer.done()  # anything else waits for the turn
+        await asyncio.gather(slow, answer)
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
