@@ -9,12 +9,16 @@ and one 429 holds back every request, answers to button presses included, until 
 Telegram's: at most `overall` a second across chats, one a second per private chat and
 `group_per_minute` a minute per group or channel, each window `MARGIN` longer than
 Telegram's so that network jitter cannot push one send too many into Telegram's window.
+A send holds its place from the moment it is let go until Telegram answers, and is dated by
+the answer (`Window`): an event loop busy with a rush of updates can hold a request back
+after it was let go, and it must not land in the next window as well.
 In a group, edits count as well (the moderators' feed relies on it to pace its digest).
 Other edits, answers to callback queries and the rest never wait. A send waits for its turn
-where it is made: what goes to the moderators' group waits in that chat's lane
-(handlers/question_feed.py) and holds no update; a reply sent by a handler waits in the
-handler. If a 429 comes anyway (another process using the token), every send waits
-`retry_after` and the request is repeated, at most `max_retries` times.
+where it is made: the `/ask` confirmation and what goes to the moderators' group wait in
+their chat's lane (handlers/question_feed.py) and hold no update; another reply sent by a
+handler waits in the handler (its chat's later updates wait with it, bot/ordering.py).
+If a 429 comes anyway (another process using the token), every send waits `retry_after`
+and the request is repeated, at most `max_retries` times.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from telegram.ext import BaseRateLimiter
 from handlers.broadcaster import retry_seconds
 
 MARGIN = 0.1  # seconds added to each of Telegram's windows
+IN_FLIGHT_CHECK = 0.02  # s: a window full of sends still on their way is looked at again
 SENDS = frozenset(
     {
         "copyMessage",
@@ -71,21 +76,34 @@ Chat = int | str
 
 
 class Window:
-    """At most `capacity` sends in any `seconds` (a log of the last ones)."""
+    """At most `capacity` sends in any `seconds`. A send holds its place from the moment it
+    is let go, and its time is taken when Telegram has answered (`done`): Telegram counted it
+    somewhere in between, and an event loop busy with other updates can hold a request back
+    for a while after the limiter let it go. The log of the last ones is in order."""
 
-    __slots__ = ("capacity", "seconds", "times")
+    __slots__ = ("capacity", "seconds", "sending", "times")
 
     def __init__(self, capacity: int, seconds: float) -> None:
         self.capacity = capacity
         self.seconds = seconds
         self.times: deque[float] = deque()
+        self.sending = 0  # let go, not answered yet
 
     def wait(self, now: float) -> float:
         """Seconds until one more send fits (0: now)."""
         times = self.times
         while times and times[0] <= now - self.seconds:
             times.popleft()
-        return 0.0 if len(times) < self.capacity else times[0] + self.seconds - now
+        if len(times) + self.sending < self.capacity:
+            return 0.0
+        return times[0] + self.seconds - now if times else IN_FLIGHT_CHECK
+
+    def take(self) -> None:
+        self.sending += 1
+
+    def done(self, now: float) -> None:
+        self.sending -= 1
+        self.times.append(now)
 
 
 class FloodLimiter(BaseRateLimiter[int]):
@@ -130,7 +148,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
         attempt = 0
         while True:
-            await self._turn(chat, overall=overall)
+            windows = await self._turn(chat, overall=overall)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -139,24 +157,30 @@ class FloodLimiter(BaseRateLimiter[int]):
                 attempt += 1
                 until = self._clock() + retry_seconds(error)
                 self._paused_until = max(self._paused_until, until)
+            finally:
+                now = self._clock()
+                for window in windows:
+                    window.done(now)
 
-    async def _turn(self, chat: Chat, *, overall: bool) -> None:
+    async def _turn(self, chat: Chat, *, overall: bool) -> tuple[Window, ...]:
         """Wait until this chat (and, for a send, Telegram as a whole: a paid broadcast has
-        1000/s of its own) takes one more message; count it."""
+        1000/s of its own) takes one more message; hold its places until it is answered."""
         window, turn = self._chat(chat)
         async with turn:  # one waiting send per chat, in order
             await self._wait(window)
             if not overall:
-                now = self._clock()
+                window.take()
+                taken: tuple[Window, ...] = (window,)
             else:
                 async with self._gate:
                     await self._wait(self._overall)
-                    now = self._clock()
-                    self._overall.times.append(now)
-            window.times.append(now)
+                    self._overall.take()
+                window.take()
+                taken = (window, self._overall)
         self._sends += 1
         if self._sends % 1000 == 0:
-            self._forget_idle(now)
+            self._forget_idle(self._clock())
+        return taken
 
     async def _wait(self, window: Window) -> None:
         while True:
@@ -180,5 +204,10 @@ class FloodLimiter(BaseRateLimiter[int]):
     def _forget_idle(self, now: float) -> None:
         """Drop the windows of chats with nothing in them (memory stays bounded)."""
         for chat, (window, turn) in list(self._chats.items()):
-            if not turn.locked() and window.wait(now) == 0 and not window.times:
+            if (
+                not turn.locked()
+                and not window.sending
+                and window.wait(now) == 0
+                and not window.times
+            ):
                 del self._chats[chat]

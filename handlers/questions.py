@@ -70,8 +70,12 @@ async def submit(
         tr = await context.translator_for(update)
     question = result.question
     again = not result.created
-    await reply(
-        update, render.received_text(tr, question, again=again), render.own_markup(tr, question)
+    # Through the asker's lane: in a rush, confirmations wait there for Telegram's 30
+    # messages a second while the updates behind them go on (the question is stored).
+    feed(context).say(
+        message.chat_id,
+        render.received_text(tr, question, again=again),
+        render.own_markup(tr, question),
     )
     if result.created:
         for chat_id, language in await services.question_desk.feed_chats():

@@ -70,3 +70,27 @@ async def test_a_429_that_gets_through_is_waited_out_and_retried() -> None:
     await send(limiter, calls, "sendMessage", 8)
     assert len(calls.times) == 2
     assert calls.times[1] - calls.times[0] >= 1.0
+
+
+async def test_a_send_holds_its_place_until_telegram_answers() -> None:
+    """Telegram counts a message when it arrives, which a busy event loop can delay after the
+    limiter let it go: a send on its way fills its place, and its time is its answer's."""
+    limiter = FloodLimiter(overall=2)
+    started: dict[str, float] = {}
+    answered: dict[str, float] = {}
+
+    async def send_slowly(label: str, chat: int) -> None:
+        async def slow(*_: Any) -> bool:
+            started[label] = time.monotonic()
+            await asyncio.sleep(0.4)
+            answered[label] = time.monotonic()
+            return True
+
+        await limiter.process_request(slow, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    await asyncio.gather(send_slowly("a", 9), send_slowly("b", 10), send_slowly("c", 11))
+    assert started["b"] - started["a"] < 0.1  # two fit the overall window at once
+    # the third waits for an answer plus the window (counted from the send: 1.1 s)
+    assert started["c"] - answered["a"] >= 1 + MARGIN - 0.01
+    await send_slowly("d", 9)  # chat 9 again: a second after its last answer
+    assert started["d"] - answered["a"] >= 1 + MARGIN - 0.01
