@@ -397,20 +397,32 @@ def notes(results: list[Result]) -> str:
     fastest = max((r.rate for r in results), default=0.0)
     telegram = [r for r in results if r.path == "telegram" and r.rate == fastest]
     stored = ", ".join(f"{r.engine} {r.intake_per_second:.0f}/s" for r in telegram)
+    own = ", ".join(
+        f"{r.engine} {percentile(r.stored_ms, 0.95):,.0f} ms" for r in telegram if r.stored_ms
+    )
+    slow = [r for r in telegram if r.stored_ms and percentile(r.stored_ms, 0.95) > TARGET_P95_MS]
+    shared = (
+        "The console's own path is slow there too: it runs on the bot's event loop, which "
+        "the backlog keeps busy."
+        if slow
+        else "The console's own path keeps up."
+    )
+    consoles = results[0].consoles if results else 0
     return f"""
 Reading: through Telegram (*telegram* rows) the bot stored {stored} when {fastest:g}/s were
 asked; whatever it cannot store at once waits in its update queue, so *message → console*
-grows with the backlog while *stored → console* (the console's own path) does not.
+grows with the backlog. *stored → console* p95 at that rate: {own}. {shared}
 The *direct* row commits {fastest:g} questions/s from a second process on the same PostgreSQL
 database, each with the domain's event (`pg_notify` in the same statement): the NOTIFY
 reaches the bot's hub like the bot's own, so it is the console's own path (event bus, the
-hub's one read per 20 ms batch, {results[0].consoles if results else 0} streams) at the
-target rate, timed from each commit.
+hub's one read per 20 ms batch, {consoles} streams) at the target rate, timed from each
+commit, with the bot's loop free.
 
 The intake is the limit, not the console. Updates run concurrently across chats
-(bot/ordering.py) and an `/ask` whose confirmation waits for Telegram's 30 messages/s holds
-up only its own chat, so the intake is bound by the bot's CPU per `/ask` (one core here; the
-emulation and the viewers use the other): see the profile in the ingest section below.
+(bot/ordering.py) and the `/ask` confirmation waits for Telegram's 30 messages/s in the
+asker's lane, holding up no update, so the intake is bound by the bot's CPU per `/ask` (one
+core here; the emulation and the viewers use the other): see the profile in the ingest
+section below.
 """
 
 
