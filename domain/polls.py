@@ -292,7 +292,7 @@ class PollService:
         A refusal is that tap's own outcome and writes nothing (a forgery: its audit)."""
         async with self._db.transaction() as db:
             polls = {p: await q.poll_with_options(db, p) for p in sorted({t.poll_id for t in taps})}
-            languages = await q.languages_of(db, {t.voter_id for t in taps})
+            languages = await queries.languages_of(db, {t.voter_id for t in taps})
             current: dict[int, dict[int, list[int]]] = {}
             for poll_id, found in polls.items():
                 if found is not None:

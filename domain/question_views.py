@@ -50,15 +50,15 @@ async def audited(db: Database, actor: int, action: str, target: str) -> AsyncIt
         yield
     except Forged as error:
         async with db.transaction() as session:
-            queries.add_audit(
-                session,
-                actor_id=actor,
-                action=action,
-                outcome="denied",
-                target=target,
-                detail=error.key,
-            )
+            audit_forgery(session, actor, action, target, error)
         raise
+
+
+def audit_forgery(db: AsyncSession, actor: int, action: str, target: str, error: Forged) -> None:
+    """The audit entry of a refused forgery, in the caller's transaction."""
+    queries.add_audit(
+        db, actor_id=actor, action=action, outcome="denied", target=target, detail=error.key
+    )
 
 
 @dataclass(frozen=True)

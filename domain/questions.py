@@ -8,6 +8,7 @@ log in a transaction of its own, then raised like any DomainError.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import question_text
 from domain.abuse import STARTER, AbuseFilter
+from domain.batching import GroupCommit
 from domain.errors import DomainError, NotFound
 from domain.events import NO_EVENTS, QUESTION, Event, EventBus, emits
 from domain.question_views import (
@@ -24,6 +26,7 @@ from domain.question_views import (
     NotOpenYet,
     QuestionView,
     RateLimited,
+    audit_forgery,
     audited,
     intake,
     intake_state,
@@ -56,6 +59,16 @@ class Vote:
     active: bool | None  # None: this press was already counted (a redelivered update)
     votes: int
     language: str | None = None  # the voter's, read by the same transaction
+
+
+@dataclass(frozen=True)
+class Press:
+    """A tap on a question's vote button."""
+
+    voter: Profile
+    session_id: int
+    question_id: int
+    query_id: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class QuestionService:
         self.abuse = abuse
         self.clock = clock
         self.events = events  # the live pages hear of new and changed questions
+        self._votes = GroupCommit(self._write_votes, "question-votes")
 
     async def open_sessions(self) -> list[IntakeSession]:
         return await open_sessions(self._db, self.clock())
@@ -255,32 +269,82 @@ class QuestionService:
             return view(question)
 
     async def vote(self, voter: Profile, session_id: int, question_id: int, query_id: str) -> Vote:
-        """Upvote, or take the upvote back; the same callback query twice counts once."""
-        user_id = voter.user_id
-        async with (
-            audited(self._db, user_id, "question.vote", f"question:{question_id}"),
-            self._db.transaction() as db,
-        ):
-            question = await q.get_question(db, question_id)
-            if question is None:
-                raise Forged("question.not_found", number=question_id)
-            if question.session_id != session_id:
-                raise Forged("question.other_session", number=question_id)
-            if question.user_id == user_id:
-                raise DomainError("question.own_vote")
-            if question.status != "approved":
-                raise DomainError("question.not_votable", number=question_id)
-            session = await db.get(Session, session_id)
-            assert session is not None  # a question's session exists (foreign key)
-            self._taking(session, *intake_state(session, self.clock()))
-            language = pick_language(voter.language_code, self._default_language)
-            user = await q.ensure_user(db, user_id, language, **_names(voter))
-            active = await votes.toggle_vote(db, question_id, user_id, query_id)
-            await db.refresh(question, ["votes"])
-            vote = Vote(active, question.votes, user.language)
-        if active is not None:
+        """Upvote, or take the upvote back; the same callback query twice counts once.
+
+        The hot path of a busy session: the presses in flight together are written in one
+        transaction (a group commit, `_write_votes`); each caller gets its own outcome."""
+        vote = await self._votes(Press(voter, session_id, question_id, query_id))
+        if vote.active is not None:
             await self.events.publish([Event(QUESTION, question_id, session_id, "vote")])
         return vote
+
+    async def _write_votes(self, presses: list[Press]) -> list[Vote | Exception]:
+        """The questions, their sessions and the voters read or written once for the batch,
+        one statement or two per press, each question's counter moved once. A refusal is
+        that press's own outcome and writes nothing (a forgery: its audit)."""
+        now = self.clock()
+        outcomes: list[bool | Exception | None] = [None] * len(presses)
+        async with self._db.transaction() as db:
+            questions = await q.questions_by_id(db, {p.question_id for p in presses})
+            sessions = {
+                session_id: await db.get(Session, session_id)
+                for session_id in sorted({x.session_id for x in questions.values()})
+            }
+            accepted: list[int] = []
+            for i, press in enumerate(presses):
+                try:
+                    self._votable(press, questions.get(press.question_id), sessions, now)
+                except Forged as forgery:
+                    target = f"question:{press.question_id}"
+                    audit_forgery(db, press.voter.user_id, "question.vote", target, forgery)
+                    outcomes[i] = forgery
+                except DomainError as refusal:
+                    outcomes[i] = refusal
+                else:
+                    accepted.append(i)
+            voters = {presses[i].voter.user_id: self._user_row(presses[i].voter) for i in accepted}
+            languages = await q.ensure_users(db, list(voters.values()))
+            moved: Counter[int] = Counter()
+            for i in accepted:
+                press = presses[i]
+                active = await votes.toggle_vote(
+                    db, press.question_id, press.voter.user_id, press.query_id
+                )
+                if active is not None:
+                    moved[press.question_id] += 1 if active else -1
+                outcomes[i] = active
+            await votes.bump_many(db, moved)
+            counts = await q.vote_counts(db, {presses[i].question_id for i in accepted})
+        return [
+            outcome
+            if isinstance(outcome, Exception)
+            else Vote(outcome, counts[press.question_id], languages.get(press.voter.user_id))
+            for press, outcome in zip(presses, outcomes, strict=True)
+        ]
+
+    def _votable(
+        self,
+        press: Press,
+        question: Question | None,
+        sessions: dict[int, Session | None],
+        now: datetime,
+    ) -> None:
+        if question is None:
+            raise Forged("question.not_found", number=press.question_id)
+        if question.session_id != press.session_id:
+            raise Forged("question.other_session", number=press.question_id)
+        if question.user_id == press.voter.user_id:
+            raise DomainError("question.own_vote")
+        if question.status != "approved":
+            raise DomainError("question.not_votable", number=press.question_id)
+        session = sessions[question.session_id]
+        assert session is not None  # a question's session exists (foreign key)
+        self._taking(session, *intake_state(session, now))
+
+    def _user_row(self, person: Profile) -> dict[str, object]:
+        """The users row of someone who has not started the bot yet."""
+        language = pick_language(person.language_code, self._default_language)
+        return {"id": person.user_id, "language": language, **_names(person)}
 
     async def board(self, user_id: int, session_id: int | None, page: int = 0) -> Board:
         """Approved questions of the session (default: the current one), most voted first."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Table, and_, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Poll, PollMessage, PollOption, PollVote, User
+from storage.models import Poll, PollMessage, PollOption, PollVote
 from storage.types import utcnow
 
 
@@ -65,53 +65,17 @@ async def answer_of(db: AsyncSession, poll_id: int, voter_id: int) -> PollVote |
 
 
 async def set_choices(
-    db: AsyncSession,
-    poll_id: int,
-    voter_id: int,
-    positions: Sequence[int],
-    via: str,
-    *,
-    current: Sequence[int] | None = None,
+    db: AsyncSession, poll_id: int, voter_id: int, positions: Sequence[int], via: str
 ) -> None:
-    """Replace the voter's choices (the caller holds the voter's lock); `current`: their
-    choices as the caller just read them, saving a query."""
-    if current is None:
-        current = await choices_of(db, poll_id, voter_id)
-    gone = [p for p in current if p not in positions]
-    if gone:
-        await db.execute(
-            delete(PollVote).where(
-                PollVote.poll_id == poll_id,
-                PollVote.voter_id == voter_id,
-                PollVote.position.in_(gone),
-            )
-        )
-    new = [p for p in positions if p not in current]
-    if new:
-        rows = [
-            {
-                "poll_id": poll_id,
-                "voter_id": voter_id,
-                "position": p,
-                "via": via,
-                "created_at": utcnow(),
-            }
-            for p in new
-        ]
-        await db.execute(insert(PollVote), rows)
+    """Replace one voter's choices (the caller holds the voter's lock)."""
+    current = await choices_of(db, poll_id, voter_id)
+    await replace_choices(db, [(poll_id, voter_id, current, positions, via)])
 
 
 async def lock_voter(db: AsyncSession, poll_id: int, voter_id: int) -> None:
-    """Serialise one voter's taps on one poll (PostgreSQL advisory lock; SQLite writes are
-    serialised by BEGIN IMMEDIATE already)."""
-    if db.get_bind().dialect.name == "postgresql":
-        await db.execute(select(func.pg_advisory_xact_lock(poll_id, voter_id % 2_000_000_000)))
-
-
-async def languages_of(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
-    """The languages of those who started the bot (the others are missing)."""
-    statement = select(User.id, User.language).where(User.id.in_(sorted(user_ids)))
-    return {row.id: row.language for row in (await db.execute(statement)).all()}
+    """Serialise one voter's taps on one poll (PostgreSQL advisory lock; SQLite writers
+    take turns already, storage/database.py)."""
+    await lock_voters(db, poll_id, [voter_id])
 
 
 async def lock_voters(db: AsyncSession, poll_id: int, voter_ids: Collection[int]) -> None:
@@ -148,7 +112,7 @@ async def choices_of_many(
 async def replace_choices(
     db: AsyncSession, changes: Iterable[tuple[int, int, Sequence[int], Sequence[int], str]]
 ) -> None:
-    """Many voters' `set_choices` in two statements: for each (poll, voter, positions
+    """Many voters' choices replaced in two statements: for each (poll, voter, positions
     before, positions after, via), delete what went and insert what came (the caller holds
     the voters' locks)."""
     gone, new = [], []

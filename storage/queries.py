@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,14 +50,38 @@ async def insert_ignore(
     execution, while this text statement is compiled once. Python-side column defaults are
     applied as an insert would."""
     table: Table = model.__table__
+    values = _with_defaults(table, values)
+    statement = _insert_ignore_sql(table, tuple(values), tuple(keys))
+    result: CursorResult[Any] = await db.execute(statement, values)  # type: ignore[assignment]  # DML returns a CursorResult
+    return result.rowcount
+
+
+async def insert_ignore_many(
+    db: AsyncSession, model: Any, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """`insert_ignore` for many rows (with the same columns) in one executemany."""
+    if not rows:
+        return
+    table: Table = model.__table__
+    filled = [_with_defaults(table, row) for row in rows]
+    await db.execute(_insert_ignore_sql(table, tuple(filled[0]), tuple(keys)), filled)
+
+
+def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The values with Python-side column defaults applied, as an insert would."""
+    values = dict(values)
     for column in table.columns:
         default = column.default
         if column.name in values or not isinstance(default, ColumnDefault):
             continue
         values[column.name] = default.arg(None) if default.is_callable else default.arg
-    statement = _insert_ignore_sql(table, tuple(values), tuple(keys))
-    result: CursorResult[Any] = await db.execute(statement, values)  # type: ignore[assignment]  # DML returns a CursorResult
-    return result.rowcount
+    return values
+
+
+async def languages_of(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+    """The languages of those who started the bot (the others are missing)."""
+    statement = select(User.id, User.language).where(User.id.in_(sorted(user_ids)))
+    return {row.id: row.language for row in (await db.execute(statement)).all()}
 
 
 async def get_user(session: AsyncSession, user_id: int, *, for_update: bool = False) -> User | None:

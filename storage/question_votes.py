@@ -2,13 +2,12 @@
 
 The first vote is an `INSERT … ON CONFLICT DO NOTHING`; a toggle is one conditional `UPDATE`
 (skipped when the row already carries this callback query id, i.e. a redelivered press); the
-counter on the question moves by exactly the number of rows changed, in the same
-transaction.
+counter on the question moves by exactly the rows changed, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,14 +32,14 @@ async def voted(db: AsyncSession, user_id: int, question_ids: Sequence[int]) -> 
 async def toggle_vote(
     db: AsyncSession, question_id: int, user_id: int, query_id: str
 ) -> bool | None:
-    """Vote, or take the vote back; None if this press was already applied (redelivery)."""
+    """Vote, or take the vote back; None if this press was already applied (redelivery).
+    The caller moves the questions' counters (`bump_many`) in the same transaction."""
     now = utcnow()
     inserted = await insert_ignore(
         db, QuestionVote, ["question_id", "user_id"], question_id=question_id, user_id=user_id,
         active=True, query_id=query_id, updated_at=now,
     )  # fmt: skip
     if inserted == 1:
-        await bump_votes(db, question_id, 1)
         return True
     row = QuestionVote.__table__.c
     result = await db.execute(
@@ -54,10 +53,13 @@ async def toggle_vote(
         .returning(row.active)
     )
     active = result.scalar_one_or_none()
-    if active is None:
-        return None
-    await bump_votes(db, question_id, 1 if active else -1)
-    return bool(active)
+    return None if active is None else bool(active)
+
+
+async def bump_many(db: AsyncSession, deltas: Mapping[int, int]) -> None:
+    """Move each question's counter by its delta, in id order (the same in every process)."""
+    for question_id in sorted(deltas):
+        await bump_votes(db, question_id, deltas[question_id])
 
 
 async def bump_votes(db: AsyncSession, question_id: int, delta: int) -> None:

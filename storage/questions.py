@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from storage.models import (
     Session,
     User,
 )
-from storage.queries import _insert, insert_ignore
+from storage.queries import _insert, insert_ignore, insert_ignore_many, languages_of
 from storage.types import utcnow
 
 OPEN = ("pending", "approved", "answered")
@@ -44,6 +44,16 @@ async def ensure_user(db: AsyncSession, user_id: int, language: str, **names: An
     return (await db.execute(locked)).scalar_one()
 
 
+async def ensure_users(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, str]:
+    """`ensure_user` for many (each row: id, language and names) in one statement, without
+    the locks; every one's language."""
+    now = utcnow()
+    extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
+    ordered = sorted(rows, key=lambda row: int(row["id"]))  # the same order in every process
+    await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in ordered])
+    return await languages_of(db, [int(row["id"]) for row in ordered])
+
+
 async def get_question(
     db: AsyncSession, question_id: int, *, lock: bool = False
 ) -> Question | None:
@@ -51,6 +61,17 @@ async def get_question(
     if lock:
         statement = statement.with_for_update()
     return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def questions_by_id(db: AsyncSession, question_ids: Collection[int]) -> dict[int, Question]:
+    statement = select(Question).where(Question.id.in_(sorted(question_ids)))
+    return {row.id: row for row in (await db.execute(statement)).scalars()}
+
+
+async def vote_counts(db: AsyncSession, question_ids: Collection[int]) -> dict[int, int]:
+    """The questions' counters as stored now (after this transaction's own changes)."""
+    statement = select(Question.id, Question.votes).where(Question.id.in_(sorted(question_ids)))
+    return {row.id: row.votes for row in (await db.execute(statement)).all()}
 
 
 async def by_message(db: AsyncSession, chat_id: int, message_id: int) -> Question | None:

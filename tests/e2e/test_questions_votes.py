@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import event
+
+from domain.questions import Vote
 from domain.users import Profile
 from sandbox import SimUser
 from storage import question_votes
@@ -193,3 +196,60 @@ async def test_a_burst_of_votes_redraws_the_board_once(harness: Harness) -> None
     )
     await asyncio.sleep(0.8)  # longer than the coalescing delay: nothing else comes
     assert harness.emulator.stats.requests["editMessageText"] - edits == 1
+
+
+async def test_presses_in_flight_together_are_one_transaction_with_their_own_outcomes(
+    harness: Harness,
+) -> None:
+    """The group commit of QuestionService.vote: many viewers' presses at once on two
+    questions, a voter's second press and a redelivered one, refusals and a forgery, all in
+    one batch; each counter is moved once."""
+    view = await live_session(harness)
+    other = await live_session(harness)
+    mod = await moderator(harness, 2391)
+    asker = await viewer(harness, 2392, "en")
+    first, second = await approved_questions(harness, asker, mod.id, 2)
+    pending = await ask(harness, asker, "Still waiting for review?")
+    profiles = [Profile(5100 + i, f"P{i}", language_code="ar") for i in range(20)]
+    questions = harness.services.questions
+    bumps: list[str] = []
+    engine = harness.services.db.engine.sync_engine
+
+    def record(*args: object) -> None:
+        if "UPDATE questions SET votes" in str(args[2]):
+            bumps.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    presses = [
+        questions.vote(p, view.id, (first, second)[i % 2], f"q-{p.user_id}")
+        for i, p in enumerate(profiles)
+    ]
+    zero = profiles[0]
+    presses += [
+        questions.vote(zero, view.id, first, f"q-{zero.user_id}"),  # redelivered: counted once
+        questions.vote(zero, view.id, first, "again"),  # a second press: takes it back
+        questions.vote(profiles[1], other.id, second, "forged"),  # another session's button
+        questions.vote(profiles[1], view.id, 987654, "missing"),
+        questions.vote(profiles[1], view.id, pending.id, "pending"),
+        questions.vote(Profile(asker.id, "Asker"), view.id, first, "own"),
+    ]
+    outcomes = await asyncio.gather(*presses, return_exceptions=True)
+    event.remove(engine, "before_cursor_execute", record)
+    assert len(bumps) == 2  # one per question, not one per press
+    accepted = [o for o in outcomes[:22] if isinstance(o, Vote)]
+    assert [v.active for v in accepted] == [True] * 20 + [None, False]
+    assert {v.votes for v in accepted[:22:2]} == {9}  # first: ten presses, one taken back
+    assert {v.votes for v in accepted[1:20:2]} == {10}
+    assert {v.language for v in accepted} == {"ar"}
+    errors = [getattr(e, "key", e) for e in outcomes[22:]]
+    assert errors == [
+        "question.other_session", "question.not_found", "question.not_votable",
+        "question.own_vote",
+    ]  # fmt: skip
+    assert await active_votes(harness, first) == (9, 9)
+    assert await active_votes(harness, second) == (10, 10)
+    assert await active_votes(harness, pending.id) == (0, 0)
+    denied = [(r.actor_id, r.target, r.detail) for r in await audit(harness, "denied")]
+    assert (profiles[1].user_id, f"question:{second}", "question.other_session") in denied
+    assert (profiles[1].user_id, "question:987654", "question.not_found") in denied
+    assert len(denied) == 2  # refusals that a real button can cause are not audited
