@@ -50,7 +50,7 @@ class Collect:
 
 
 def _pandas(collect: Collect, out: Path) -> None:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the bench extra
 
     from exports.model import summary_items
 

@@ -83,18 +83,18 @@ async def read_checks(url: str, viewers: set[int], active: set[tuple[int, int]])
     db = Database(url)
     try:
         async with db.transaction() as session:
-            statement = select(Question.chat_id, Question.message_id)
-            asked = (await session.execute(statement.where(Question.user_id.in_(viewers)))).all()
-            statement = select(QuestionVote.user_id, QuestionVote.question_id).where(is_active)
-            rows = (await session.execute(statement)).tuples().all()
-            statement = (
+            messages = select(Question.chat_id, Question.message_id)
+            asked = (await session.execute(messages.where(Question.user_id.in_(viewers)))).all()
+            votes = select(QuestionVote.user_id, QuestionVote.question_id).where(is_active)
+            rows = (await session.execute(votes)).tuples().all()
+            per_question = (
                 select(QuestionVote.question_id, func.count())
                 .where(is_active)
                 .group_by(QuestionVote.question_id)
             )
-            counted = dict((await session.execute(statement)).tuples().all())
-            statement = select(Question.id, Question.votes)
-            stored = dict((await session.execute(statement)).tuples().all())
+            counted = dict((await session.execute(per_question)).tuples().all())
+            totals = select(Question.id, Question.votes)
+            stored = dict((await session.execute(totals)).tuples().all())
     finally:
         await db.dispose()
     pairs = {(int(u), int(q)) for u, q in rows if u is not None}

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +110,7 @@ class Sample:
         return self.done - self.sent
 
 
-Action = Callable[[], Awaitable[Sample]]
+Action = Callable[[], Coroutine[Any, Any, Sample]]  # a coroutine: open_loop makes it a task
 
 
 async def press(
