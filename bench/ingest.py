@@ -31,15 +31,10 @@ its active vote rows. The figures replace our section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shlex
 import signal
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -52,21 +47,19 @@ from bench.load import (
     busy_profile,
     dedupe_cost,
     echo_process,
-    keep_runs,
-    kept_runs,
     live_session,
+    load_arguments,
     load_emulation,
+    load_main,
     measure,
     press,
     profile_path,
-    py_spy_found,
     say,
     take_turns,
     wait_quiet,
 )
-from bench.polls_report import phase_json
 from bench.profile import Profile
-from bench.report import write_section
+from bench.report import DocSection, phase_json
 from bench.runs import _py_spy
 from sandbox import Driver, RateLimits
 
@@ -74,6 +67,7 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START = "<!-- bench:ingest:start -->"
 END = "<!-- bench:ingest:end -->"
 HEADING = "## Questions and upvotes (issue 4)"
+SECTION = DocSection(DOC, START, END, HEADING)
 MODERATORS = -1_001_000_000_042
 WINDOW = 256
 # Where our bot's CPU goes, per update: (label, a frame of the stack).
@@ -304,58 +298,31 @@ def summary(engine: str, phase: Phase) -> str:
 async def run_benchmark(
     plan: Plan, workdir: Path, say: Callable[[str], None] = print
 ) -> list[EngineRun]:
-    runs = []
-    for engine in plan.engines:
-        runs.append(await IngestBench(plan, engine, workdir / engine, say).execute())
-    return runs
+    return [await IngestBench(plan, e, workdir / e, say).execute() for e in plan.engines]
+
+
+def figures(run: EngineRun) -> dict[str, object]:
+    """One engine's figures for --json."""
+    limited = run.limited
+    return {
+        "engine": run.engine,
+        "viewers": run.viewers,
+        "dedupe_ms": run.dedupe_ms,
+        "checks": asdict(run.checks),
+        "phases": [phase_json(p) for p in run.phases],
+        "limited": None
+        if limited is None
+        else {**asdict(limited), "phase": phase_json(limited.phase)},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description="Issue 4 ingest")
-    parser.add_argument("--viewers", type=int, default=2_000)
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--rate", type=float, default=300.0, help="updates/s of phases 2 and 3")
-    parser.add_argument("--profile", action="store_true", help="py-spy both bots (PyPI py-spy)")
-    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--render", type=Path, help="rewrite the section from a kept run")
-    args = parser.parse_args(argv)
-    if args.render is not None:
-        plan, runs, command, started = kept_runs(args.render)
-        write_section(DOC, render_section(plan, runs, command, started), START, END, HEADING)
-        return 0
-    if args.profile and not py_spy_found():
-        parser.error("--profile needs py-spy on PATH or in the venv (pip install py-spy)")
-    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
-    plan = Plan(engines, viewers=args.viewers, repeats=args.repeats, rate=args.rate)
-    plan.profile = args.profile
-    command = shlex.join(["python", "-m", "bench.ingest", *(argv or sys.argv[1:])])
-    started = datetime.now(UTC)
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as folder:
-        runs = asyncio.run(run_benchmark(plan, Path(folder)))
-    print(f"results kept in {keep_runs('ingest', (plan, runs, command, started))}")
-    section = render_section(plan, runs, command, started)
-    print(section)
-    if args.json is not None:
-        figures = [
-            {
-                "engine": r.engine,
-                "viewers": r.viewers,
-                "dedupe_ms": r.dedupe_ms,
-                "checks": asdict(r.checks),
-                "phases": [phase_json(p) for p in r.phases],
-                "limited": None
-                if r.limited is None
-                else {**asdict(r.limited), "phase": phase_json(r.limited.phase)},
-            }
-            for r in runs
-        ]
-        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
-    if not args.no_docs:
-        write_section(DOC, section, START, END, HEADING)
-        print(f"wrote {DOC}")
-    return 0 if all(r.checks.ok for r in runs) else 1
+    load_arguments(parser, viewers=2_000, rate="updates/s of phases 2 and 3")
+    return load_main(
+        "ingest", parser, argv, SECTION,
+        plan=Plan, run=run_benchmark, render=render_section, figures=figures,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bench.load import Phase, load_average, median
-from bench.polls_report import ms, profile_table, where_time_goes
-from bench.report import revision
+from bench.report import (
+    command_line,
+    headline,
+    latency_rows,
+    met,
+    ms,
+    profile_table,
+    throughput_rows,
+    where_time_goes,
+)
 
 if TYPE_CHECKING:
     from bench.ingest import EngineRun, Plan
@@ -16,17 +23,8 @@ TARGET_RATIO = 0.6
 TARGET_P99 = 0.250
 
 
-def _ratios(run: EngineRun) -> list[float]:
-    pairs = zip(run.of("ours", "closed"), run.of("echo", "closed"), strict=False)
-    return [ours.throughput / echo.throughput for ours, echo in pairs]
-
-
-def _p(phases: list[Phase], q: float, kind: str | None = None) -> str:
-    return ms(median([p.percentile(q, kind) for p in phases]))
-
-
 def _throughput(runs: list[EngineRun], window: int) -> list[str]:
-    lines = [
+    return [
         "### Throughput, the emulation's limits off: updates handled per second (closed loop, "
         f"{window} outstanding)",
         "",
@@ -34,23 +32,12 @@ def _throughput(runs: list[EngineRun], window: int) -> list[str]:
         f"(target ≥ {TARGET_RATIO}) | bot CPU per update: ours / echo | work left after the "
         "last confirmation |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *throughput_rows(runs),
     ]
-    for run in runs:
-        ours, echo = run.of("ours", "closed"), run.of("echo", "closed")
-        echo_rate = f"{median([p.throughput for p in echo]):.0f}" if echo else "—"
-        ratio = f"{median(_ratios(run)):.2f}" if echo else "—"
-        echo_cpu = f"{median([p.cpu_per_update_ms for p in echo]):.2f}" if echo else "—"
-        lines.append(
-            f"| {run.engine} | {run.viewers:,} | {len(ours)} "
-            f"| {median([p.throughput for p in ours]):.0f} | {echo_rate} | {ratio} "
-            f"| {median([p.cpu_per_update_ms for p in ours]):.2f} / {echo_cpu} ms "
-            f"| {median([p.settle for p in ours]):.1f} s |"
-        )
-    return lines
 
 
 def _latency(runs: list[EngineRun], plan: Plan) -> list[str]:
-    lines = [
+    return [
         "",
         f"### Latency at {plan.rate:g} updates/s, limits off: update → the viewer's "
         "confirmation (open loop)",
@@ -58,20 +45,8 @@ def _latency(runs: list[EngineRun], plan: Plan) -> list[str]:
         "| engine | bot | runs | offered updates/s | handled updates/s | p50 "
         f"| p99 (target ≤ {TARGET_P99 * 1000:.0f} ms) | p99 `/ask` | p99 upvote | max |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *latency_rows(runs, ("ask", "upvote")),
     ]
-    for run in runs:
-        for bot in ("ours", "echo"):
-            phases = run.of(bot, "open")
-            if not phases:
-                continue
-            lines.append(
-                f"| {run.engine} | {'our bot' if bot == 'ours' else 'echo bot'} | {len(phases)} "
-                f"| {median([p.offered for p in phases]):.0f} "
-                f"| {median([p.throughput for p in phases]):.0f} | {_p(phases, 0.5)} "
-                f"| {_p(phases, 0.99)} | {_p(phases, 0.99, 'ask')} | {_p(phases, 0.99, 'upvote')} "
-                f"| {_p(phases, 1.0)} |"
-            )
-    return lines
 
 
 def _limited(runs: list[EngineRun], plan: Plan) -> list[str]:
@@ -122,13 +97,11 @@ def _checks(runs: list[EngineRun]) -> list[str]:
 def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
     lines = ["", "### Reading", ""]
     for run in runs:
-        ratio = median(_ratios(run)) if run.of("echo", "closed") else float("nan")
-        p99 = median([p.percentile(0.99) for p in run.of("ours", "open")])
-        ours_rate = median([p.throughput for p in run.of("ours", "closed")])
+        ratio, p99, ours_rate = headline(run)
         lines.append(
             f"- {run.engine}: throughput ratio {ratio:.2f} (target {TARGET_RATIO}: "
-            f"{'met' if ratio >= TARGET_RATIO else '**missed**'}); p99 at {plan.rate:g} "
-            f"updates/s {ms(p99)} (target {'met' if p99 <= TARGET_P99 else '**missed**'}); "
+            f"{met(ratio >= TARGET_RATIO)}); p99 at {plan.rate:g} "
+            f"updates/s {ms(p99)} (target {met(p99 <= TARGET_P99)}); "
             f"our bot handles {ours_rate:.0f} updates/s (concurrently across chats, bound by "
             "its one core)"
             + (", so at the offered rate the updates queue" if ours_rate < plan.rate else "")
@@ -158,7 +131,7 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
                 "them `/ask`) they queue: the last one arrived "
                 f"{limited.drain:.0f} s after the first update, " + after
             )
-        lines += where_time_goes(run.profiles, run.engine, run.viewers * 3, "update")
+        lines += where_time_goes(run, 3, "update")
     return lines
 
 
@@ -182,11 +155,8 @@ HOW = (
 
 
 def render_section(plan: Plan, runs: list[EngineRun], command: str, started: datetime) -> str:
-    load = load_average()
     head = [
-        f"Command: `{command}` (or `make bench-ingest`), started {started:%Y-%m-%d %H:%M} UTC"
-        f"{', load average ' + load + ' at the end' if load else ''}. Engines: "
-        f"{', '.join(plan.engines)}. Code measured: `{revision()}`.",
+        command_line(command, "bench-ingest", started, plan.engines),
         "",
         "Our bot runs as a real `python -m bot.cli run` process on a scratch database with a "
         "live session, 20 approved questions and a moderators' group (`MODERATOR_CHAT_ID`); "
@@ -208,8 +178,6 @@ def render_section(plan: Plan, runs: list[EngineRun], command: str, started: dat
         "",
         HOW,
         *_checks(runs),
+        *profile_table(runs, 3, "update"),
     ]
-    run = next((r for r in runs if "ours" in r.profiles), None)
-    if run is not None:
-        body += profile_table(run.profiles, run.engine, run.viewers * 3, "update")
     return "\n".join([*head, *body, *_reading(runs, plan)]) + "\n"

@@ -12,13 +12,18 @@ receives the answer (not when the waiting task wakes up).
 - `closed_loop`: at most `window` actions outstanding, as fast as the bot answers
   (throughput: actions ÷ time from the first update to the last answer);
 - `open_loop`: actions started at a fixed rate whatever the answers (latency at that rate).
+
+Both benchmarks share their command line: `load_arguments` and `load_main`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import inspect
+import json
 import pickle
+import shlex
 import shutil
 import statistics
 import sys
@@ -28,8 +33,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import update
 
@@ -40,6 +46,9 @@ from sandbox import CallbackAnswer, RateLimits, SentMessage, SimUser
 from sandbox.state import CallbackRegistry, ChatState
 from storage.database import Database
 from storage.models import Broadcast, Delivery
+
+if TYPE_CHECKING:
+    from bench.report import DocSection
 
 DEDUPE_FIRST = 900_000_000  # update ids the emulation never reaches
 ANSWER_WAIT = 600.0  # seconds an action may wait for its confirmation before it fails
@@ -364,3 +373,90 @@ def echo_process(emulator: LoadEmulator, url: str, workdir: Path) -> BotProcess:
     """The bare python-telegram-bot echo bot (bench/echo_bot.py) against the same emulation."""
     module = f"bench.echo_bot --base-url {emulator.base_url} --token {emulator.token}"
     return BotProcess(emulator, url, workdir, rate=1, module=module)
+
+
+class LoadPlan(Protocol):
+    """What the shared command line sets on a benchmark's plan (bench/polls.py, ingest.py)."""
+
+    engines: list[str]
+    profile: bool
+
+
+class Checked(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+
+class LoadRun(Protocol):
+    """One engine's results, as the shared command line and report helpers read them."""
+
+    engine: str
+    viewers: int
+    profiles: dict[str, Profile]  # "ours", "echo"
+
+    @property
+    def checks(self) -> Checked: ...
+
+    def of(self, bot: str, mode: str) -> list[Phase]: ...
+
+
+P = TypeVar("P", bound=LoadPlan)
+P_co = TypeVar("P_co", bound=LoadPlan, covariant=True)
+R = TypeVar("R", bound=LoadRun)
+
+
+class PlanMaker(Protocol[P_co]):
+    def __call__(self, engines: list[str], *, viewers: int, repeats: int, rate: float) -> P_co: ...
+
+
+def load_arguments(parser: argparse.ArgumentParser, viewers: int, rate: str) -> None:
+    """The options of both benchmarks: `viewers` is the default of --viewers, `rate` the
+    help of --rate."""
+    parser.add_argument("--viewers", type=int, default=viewers)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=300.0, help=rate)
+    parser.add_argument("--profile", action="store_true", help="py-spy both bots (PyPI py-spy)")
+    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--render", type=Path, help="rewrite the section from a kept run")
+
+
+def load_main(
+    name: str,
+    parser: argparse.ArgumentParser,
+    argv: list[str] | None,
+    section: DocSection,
+    *,
+    plan: PlanMaker[P],
+    run: Callable[[P, Path], Coroutine[Any, Any, list[R]]],
+    render: Callable[[P, list[R], str, datetime], str],
+    figures: Callable[[R], dict[str, object]],
+) -> int:
+    """`python -m bench.NAME` with the options of `load_arguments`: run the benchmark, keep
+    the results for --render, print the section, write --json and the section (unless
+    --no-docs); 1 if an engine's checks failed. With --render, only rewrite the section."""
+    args = parser.parse_args(argv)
+    if args.render is not None:
+        kept_plan, kept, command, started = kept_runs(args.render)
+        section.write(render(kept_plan, kept, command, started))
+        return 0
+    if args.profile and not py_spy_found():
+        parser.error("--profile needs py-spy on PATH or in the venv (pip install py-spy)")
+    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    made = plan(engines, viewers=args.viewers, repeats=args.repeats, rate=args.rate)
+    made.profile = args.profile
+    command = shlex.join(["python", "-m", f"bench.{name}", *(argv or sys.argv[1:])])
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
+        runs = asyncio.run(run(made, Path(folder)))
+    print(f"results kept in {keep_runs(name, (made, runs, command, started))}")
+    text = render(made, runs, command, started)
+    print(text)
+    if args.json is not None:
+        data = [figures(r) for r in runs]
+        args.json.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    if not args.no_docs:
+        section.write(text)
+        print(f"wrote {section.doc}")
+    return 0 if all(r.checks.ok for r in runs) else 1

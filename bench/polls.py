@@ -23,15 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import shlex
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -44,20 +40,19 @@ from bench.load import (
     busy_profile,
     dedupe_cost,
     echo_process,
-    keep_runs,
-    kept_runs,
     live_session,
+    load_arguments,
     load_emulation,
+    load_main,
     measure,
     press,
     profile_path,
-    py_spy_found,
     take_turns,
     wait_quiet,
 )
-from bench.polls_report import phase_json, render_section
+from bench.polls_report import render_section
 from bench.profile import Profile
-from bench.report import write_section
+from bench.report import DocSection, phase_json
 from bench.runs import _py_spy
 from domain.services import Services
 from locales import translator
@@ -69,6 +64,7 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START = "<!-- bench:polls:start -->"
 END = "<!-- bench:polls:end -->"
 HEADING = "## Poll votes (issue 5)"
+SECTION = DocSection(DOC, START, END, HEADING)
 OPTIONS = (
     ("التعليم", "Education"),
     ("الصحة", "Health"),
@@ -273,56 +269,28 @@ def summary(engine: str, phase: Phase) -> str:
 async def run_benchmark(
     plan: Plan, workdir: Path, say: Callable[[str], None] = print
 ) -> list[EngineRun]:
-    runs = []
-    for engine in plan.engines:
-        runs.append(await PollBench(plan, engine, workdir / engine, say).execute())
-    return runs
+    return [await PollBench(plan, e, workdir / e, say).execute() for e in plan.engines]
+
+
+def figures(run: EngineRun) -> dict[str, object]:
+    """One engine's figures for --json."""
+    return {
+        "engine": run.engine,
+        "viewers": run.viewers,
+        "ballots_per_second": run.ballots_per_second,
+        "dedupe_ms": run.dedupe_ms,
+        "checks": asdict(run.checks),
+        "phases": [phase_json(p) for p in run.phases],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.polls", description="Issue 5 votes")
-    parser.add_argument("--viewers", type=int, default=10_000)
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--rate", type=float, default=300.0, help="votes/s of the latency phase")
-    parser.add_argument("--profile", action="store_true", help="py-spy both bots (PyPI py-spy)")
-    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--render", type=Path, help="rewrite the section from a kept run")
-    args = parser.parse_args(argv)
-    if args.render is not None:
-        plan, runs, command, started = kept_runs(args.render)
-        write_section(DOC, render_section(plan, runs, command, started), START, END, HEADING)
-        return 0
-    if args.profile and not py_spy_found():
-        parser.error("--profile needs py-spy on PATH or in the venv (pip install py-spy)")
-    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
-    plan = Plan(engines, viewers=args.viewers, repeats=args.repeats, rate=args.rate)
-    plan.profile = args.profile
-    command = shlex.join(["python", "-m", "bench.polls", *(argv or sys.argv[1:])])
-    started = datetime.now(UTC)
-    with tempfile.TemporaryDirectory(prefix="bench-polls-") as folder:
-        runs = asyncio.run(run_benchmark(plan, Path(folder)))
-    print(f"results kept in {keep_runs('polls', (plan, runs, command, started))}")
-    section = render_section(plan, runs, command, started)
-    print(section)
-    if args.json is not None:
-        figures = [
-            {
-                "engine": r.engine,
-                "viewers": r.viewers,
-                "ballots_per_second": r.ballots_per_second,
-                "dedupe_ms": r.dedupe_ms,
-                "checks": asdict(r.checks),
-                "phases": [phase_json(p) for p in r.phases],
-            }
-            for r in runs
-        ]
-        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
-    if not args.no_docs:
-        write_section(DOC, section, START, END, HEADING)
-        print(f"wrote {DOC}")
-    return 0 if all(r.checks.ok for r in runs) else 1
+    load_arguments(parser, viewers=10_000, rate="votes/s of the latency phase")
+    return load_main(
+        "polls", parser, argv, SECTION,
+        plan=Plan, run=run_benchmark, render=render_section, figures=figures,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

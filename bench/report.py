@@ -1,4 +1,7 @@
-"""The broadcast benchmark's section of docs/benchmarks.md (only that section is rewritten)."""
+"""The broadcast benchmark's section of docs/benchmarks.md (only that section is rewritten),
+and what the load benchmarks' sections share (bench/polls_report.py, bench/ingest_report.py):
+the first line, the rows of the phase tables, the profile and the reading's figures.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,20 @@ import os
 import platform
 import statistics
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.fixtures import ROOT
+from bench.load import load_average, median
 from bench.profile import Profile
 from bench.runs import LEASE_SECONDS, RunResult
 
 if TYPE_CHECKING:
     from bench.broadcast import Report
+    from bench.load import LoadRun, Phase
 
 START = "<!-- bench:broadcast:start -->"
 END = "<!-- bench:broadcast:end -->"
@@ -311,3 +318,169 @@ def write_section(
         text = text.rstrip("\n") + f"\n\n{heading}\n\n{block}\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class DocSection:
+    """A benchmark's section of a document: between its markers, under its heading."""
+
+    doc: Path
+    start: str
+    end: str
+    heading: str
+
+    def write(self, section: str) -> None:
+        write_section(self.doc, section, self.start, self.end, self.heading)
+
+
+# What the sections of the load benchmarks (bench/polls.py, bench/ingest.py) share.
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
+
+
+def command_line(command: str, make: str, started: datetime, engines: list[str]) -> str:
+    """A section's first line: the command, when it started, the load, what was measured."""
+    load = load_average()
+    return (
+        f"Command: `{command}` (or `make {make}`), started {started:%Y-%m-%d %H:%M} UTC"
+        f"{', load average ' + load + ' at the end' if load else ''}. Engines: "
+        f"{', '.join(engines)}. Code measured: `{revision()}`."
+    )
+
+
+def ratios(run: LoadRun) -> list[float]:
+    """Per repeat: our throughput ÷ the echo bot's, measured back to back."""
+    pairs = zip(run.of("ours", "closed"), run.of("echo", "closed"), strict=False)
+    return [ours.throughput / echo.throughput for ours, echo in pairs]
+
+
+def headline(run: LoadRun) -> tuple[float, float, float]:
+    """What the reading holds against the targets: the median of `ratios`, our p99 in the
+    open loop and our throughput in the closed loop (medians of the repeats)."""
+    ratio = median(ratios(run)) if run.of("echo", "closed") else float("nan")
+    p99 = median([p.percentile(0.99) for p in run.of("ours", "open")])
+    ours_rate = median([p.throughput for p in run.of("ours", "closed")])
+    return ratio, p99, ours_rate
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def throughput_rows(runs: Sequence[LoadRun]) -> list[str]:
+    """The closed loop, a row per engine: runs, both bots' throughput, their ratio, their
+    CPU per update and the work left after the last answer (medians of the repeats)."""
+    lines = []
+    for run in runs:
+        ours, echo = run.of("ours", "closed"), run.of("echo", "closed")
+        echo_rate = f"{median([p.throughput for p in echo]):.0f}" if echo else "—"
+        ratio = f"{median(ratios(run)):.2f}" if echo else "—"
+        echo_cpu = f"{median([p.cpu_per_update_ms for p in echo]):.2f}" if echo else "—"
+        lines.append(
+            f"| {run.engine} | {run.viewers:,} | {len(ours)} "
+            f"| {median([p.throughput for p in ours]):.0f} | {echo_rate} | {ratio} "
+            f"| {median([p.cpu_per_update_ms for p in ours]):.2f} / {echo_cpu} ms "
+            f"| {median([p.settle for p in ours]):.1f} s |"
+        )
+    return lines
+
+
+def _median_ms(phases: list[Phase], q: float, kind: str | None = None) -> str:
+    return ms(median([p.percentile(q, kind) for p in phases]))
+
+
+def latency_rows(runs: Sequence[LoadRun], kinds: tuple[str, ...] = ()) -> list[str]:
+    """The open loop, a row per engine and bot: runs, offered and handled rates, p50, p99,
+    the p99 of each of `kinds` of update, and the slowest (medians of the repeats)."""
+    lines = []
+    for run in runs:
+        for bot in ("ours", "echo"):
+            phases = run.of(bot, "open")
+            if not phases:
+                continue
+            lines.append(
+                f"| {run.engine} | {'our bot' if bot == 'ours' else 'echo bot'} | {len(phases)} "
+                f"| {median([p.offered for p in phases]):.0f} "
+                f"| {median([p.throughput for p in phases]):.0f} | {_median_ms(phases, 0.5)} "
+                f"| {_median_ms(phases, 0.99)} "
+                + "".join(f"| {_median_ms(phases, 0.99, kind)} " for kind in kinds)
+                + f"| {_median_ms(phases, 1.0)} |"
+            )
+    return lines
+
+
+def profile_table(runs: Sequence[LoadRun], per_viewer: int, unit: str) -> list[str]:
+    """Both bots' profiles of one throughput phase (the first engine that has them): shares
+    of their busy samples, and the sampled time per update (py-spy samples at 100 Hz: a
+    sample is 10 ms). Each viewer sent `per_viewer` updates in the phase."""
+    run = next((r for r in runs if "ours" in r.profiles), None)
+    if run is None:
+        return []
+    updates = run.viewers * per_viewer
+    ours, echo = run.profiles["ours"], run.profiles.get("echo")
+    theirs = dict(echo.markers) if echo else {}
+
+    def cell(profile: Profile | None, share: float | None) -> str:
+        if profile is None or not share:
+            return "—"
+        return f"{share:.0%}, {share * profile.samples * 10 / updates:.2f} ms"
+
+    lines = [
+        "",
+        f"Profile of the first throughput phase on {run.engine} (py-spy at 100 Hz over each "
+        f"bot's process, samples of waiting threads left out: {ours.samples:,} samples of our "
+        f"bot, {echo.samples if echo else 0:,} of the echo bot, for {updates:,} updates each). "
+        f"Inclusive share of the bot's busy samples, and sampled time per {unit}:",
+        "",
+        "| where | our bot | echo bot |",
+        "|---|---:|---:|",
+        f"| everything | 100%, {ours.samples * 10 / updates:.2f} ms "
+        f"| {cell(echo, 1.0) if echo else '—'} |",
+    ]
+    for label, share in ours.markers:
+        lines.append(f"| {label} | {cell(ours, share)} | {cell(echo, theirs.get(label))} |")
+    return lines
+
+
+def _marker_share(profile: Profile, start: str) -> float:
+    return sum(v for k, v in profile.markers if k.strip().startswith(start))
+
+
+def where_time_goes(run: LoadRun, per_viewer: int, unit: str) -> list[str]:
+    """The profile in one sentence: our CPU per update against the echo bot's, and shares."""
+    ours, echo = run.profiles.get("ours"), run.profiles.get("echo")
+    if ours is None or echo is None:
+        return []
+    updates = run.viewers * per_viewer
+    database = _marker_share(ours, "of all: SQLAlchemy")
+    database += _marker_share(ours, "of all: the database")
+    edits = _marker_share(ours, "Coalescer") + _marker_share(ours, "lanes")
+    return [
+        f"- {run.engine}, where the time goes (profile above): our bot spends "
+        f"{ours.samples * 10 / updates:.1f} ms of sampled CPU per {unit}, the echo bot "
+        f"{echo.samples * 10 / updates:.1f} ms. Fetching the updates and answering cost both "
+        f"bots about the same; ours adds the database ({database:.0%} of its time: "
+        f"SQLAlchemy and the driver, every statement of the update claims and the use case), "
+        f"the Bot API calls after the answer ({edits:.0%}: edits that show the new state, "
+        f"cards, confirmations) and httpcore's failed `import sniffio` on every request "
+        f"({_marker_share(ours, 'of all: httpcore'):.0%}, the echo bot pays it too)."
+    ]
+
+
+def phase_json(phase: Phase) -> dict[str, object]:
+    """A phase's figures without its samples (for --json)."""
+    latencies = phase.latencies()
+    return {
+        "bot": phase.bot,
+        "mode": phase.mode,
+        "updates": len(latencies),
+        "throughput": phase.throughput,
+        "p50": phase.percentile(0.5),
+        "p99": phase.percentile(0.99),
+        "mean": statistics.fmean(latencies) if latencies else None,
+        "offered": phase.offered,
+        "bot_cpu_ms": phase.cpu_per_update_ms,
+        "settle": phase.settle,
+    }

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.ingest import END, HEADING, START, Plan, render_section, run_benchmark
-from bench.report import write_section
+from bench.ingest import SECTION, Plan, run_benchmark
+from bench.ingest_report import render_section
+from tests.bench.smoke import check_rounds, check_section
 
 VIEWERS = 100
 
@@ -22,25 +23,11 @@ async def test_ingest_benchmark_at_100_viewers(tmp_path: Path) -> None:
 
     assert run.checks.ok, run.checks
     assert run.checks.asks == run.checks.questions == 3 * VIEWERS  # two phases and the limited
-    assert [(p.bot, p.mode) for p in run.phases] == [
-        ("ours", "closed"),
-        ("ours", "open"),
-        ("echo", "closed"),
-        ("echo", "open"),
-    ]
-    for phase in run.phases:
-        assert len(phase.samples) == 3 * VIEWERS  # each update was confirmed
+    check_rounds(run.phases, 3 * VIEWERS)  # each update was confirmed
     limited = run.limited
     assert limited is not None
     assert limited.throttled == 0  # the bot kept to Telegram's limits: no 429
     assert limited.max_per_second <= 30
 
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n\n## Earlier\n\nkept\n", encoding="utf-8")
-    section = render_section(plan, [run], "python -m bench.ingest", datetime.now(UTC))
-    write_section(doc, section, START, END, HEADING)
-    write_section(doc, section, START, END, HEADING)
-    text = doc.read_text(encoding="utf-8")
-    assert text.count(START) == text.count(END) == text.count(HEADING) == 1
-    assert "## Earlier\n\nkept" in text
-    assert f"| sqlite | {VIEWERS} | 1 |" in text
+    text = render_section(plan, [run], "python -m bench.ingest", datetime.now(UTC))
+    check_section(SECTION, text, tmp_path / "benchmarks.md", VIEWERS)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.polls import END, HEADING, START, Plan, render_section, run_benchmark
-from bench.report import write_section
+from bench.polls import SECTION, Plan, run_benchmark
+from bench.polls_report import render_section
+from tests.bench.smoke import check_rounds, check_section
 
 VIEWERS = 200
 
@@ -22,22 +23,8 @@ async def test_poll_benchmark_at_200_viewers(tmp_path: Path) -> None:
 
     assert run.checks.ok, run.checks
     assert run.checks.votes == VIEWERS
-    assert [(p.bot, p.mode) for p in run.phases] == [
-        ("ours", "closed"),
-        ("ours", "open"),
-        ("echo", "closed"),
-        ("echo", "open"),
-    ]
-    for phase in run.phases:
-        assert len(phase.samples) == VIEWERS  # every vote was answered
+    check_rounds(run.phases, VIEWERS)  # every vote was answered
     assert run.dedupe_ms > 0
 
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n\n## Earlier\n\nkept\n", encoding="utf-8")
-    section = render_section(plan, [run], "python -m bench.polls", datetime.now(UTC))
-    write_section(doc, section, START, END, HEADING)
-    write_section(doc, section, START, END, HEADING)
-    text = doc.read_text(encoding="utf-8")
-    assert text.count(START) == text.count(END) == text.count(HEADING) == 1
-    assert "## Earlier\n\nkept" in text
-    assert f"| sqlite | {VIEWERS} | 1 |" in text
+    text = render_section(plan, [run], "python -m bench.polls", datetime.now(UTC))
+    check_section(SECTION, text, tmp_path / "benchmarks.md", VIEWERS)
