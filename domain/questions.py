@@ -62,6 +62,19 @@ class Vote:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """A question sent (its text already validated)."""
+
+    asker: Profile
+    session_id: int | None
+    text: str
+    chat_id: int
+    message_id: int
+    anonymous: bool
+    consume_step: bool
+
+
+@dataclass(frozen=True)
 class Press:
     """A tap on a question's vote button."""
 
@@ -118,6 +131,7 @@ class QuestionService:
         self.abuse = abuse
         self.clock = clock
         self.events = events  # the live pages hear of new and changed questions
+        self._asks = GroupCommit(self._write_questions, "questions")
         self._votes = GroupCommit(self._write_votes, "question-votes")
 
     async def open_sessions(self) -> list[IntakeSession]:
@@ -155,53 +169,96 @@ class QuestionService:
     ) -> Submitted:
         """One question per Telegram message: a redelivered message returns the first.
 
-        Without a session id it goes to the session taking questions now (live first)."""
+        Without a session id it goes to the session taking questions now (live first). The
+        questions in flight together are written in one transaction (a group commit,
+        `_write_questions`); each caller gets its own outcome."""
         value = question_text.validate(text)
+        ask = Ask(asker, session_id, value, chat_id, message_id, anonymous, consume_step)
+        return await self._asks(ask)
+
+    async def _write_questions(self, asks: list[Ask]) -> list[Submitted | Exception]:
+        """The askers (locked, so one viewer's questions take turns across processes), their
+        earlier questions, mutes and recent questions read in one query each, the new
+        questions inserted together. Asks are taken in order: a viewer's second question in
+        the batch counts against their rate. A refusal is that ask's own outcome."""
         now = self.clock()
-        language = pick_language(asker.language_code, self._default_language)
+        made: list[tuple[Question, bool] | Exception] = []
         async with self._db.transaction() as db:
-            user = await q.ensure_user(db, asker.user_id, language, **_names(asker))
-            existing = await q.by_message(db, chat_id, message_id)
-            if existing is not None:
-                return Submitted(view(existing), created=False, language=user.language)
-            if session_id is None:
+            askers = {a.asker.user_id: self._user_row(a.asker) for a in asks}
+            languages = await q.ensure_users(db, list(askers.values()), lock=True)
+            known = await q.by_messages(db, {(a.chat_id, a.message_id) for a in asks})
+            current = None
+            if any(a.session_id is None for a in asks):
                 current = await taking_questions(db, now)
-                if not current:
-                    raise DomainError("question.no_session")
-                session_id = current[0].id
-            session = await db.get(Session, session_id)
-            if session is None or session.status == "draft":
-                raise NotFound("session.not_found", session_id=str(session_id))
-            self._taking(session, *intake_state(session, now))
-            if await q.is_muted(db, session_id, asker.user_id):
-                raise DomainError("question.muted")
-            recent = await q.asked_since(db, asker.user_id, now - RATE_WINDOW)
-            if len(recent) >= self.rate_per_minute:
-                raise RateLimited(self.rate_per_minute)
-            normalized = question_text.normalize(value)
-            question = Question(
-                session_id=session_id,
-                user_id=asker.user_id,
-                chat_id=chat_id,
-                message_id=message_id,
-                text=value,
-                normalized=normalized,
-                language=question_text.language_of(value),
-                anonymous=anonymous,
-                held=bool(self.abuse.matches(normalized)),
-                status="pending",
-                votes=0,
-                revision=0,
-                created_at=now,
-                updated_at=now,
+            targets = [a.session_id or (current[0].id if current else None) for a in asks]
+            muted = await q.muted_among(
+                db, {(t, a.asker.user_id) for a, t in zip(asks, targets, strict=True) if t}
             )
-            db.add(question)
-            if consume_step:
-                step = await db.get(PendingStep, asker.user_id)
-                if step is not None:
-                    await db.delete(step)
+            recent = Counter(await q.asked_since(db, askers, now - RATE_WINDOW))
+            answered: set[int] = set()  # askers whose pending step their question consumed
+            for ask, target in zip(asks, targets, strict=True):
+                found = known.get((ask.chat_id, ask.message_id))
+                if found is not None:
+                    made.append((found, False))
+                    continue
+                try:
+                    question = await self._question(db, ask, target, muted, recent, now)
+                except DomainError as refusal:
+                    made.append(refusal)
+                    continue
+                db.add(question)
+                known[ask.chat_id, ask.message_id] = question
+                recent[ask.asker.user_id] += 1
+                if ask.consume_step:
+                    answered.add(ask.asker.user_id)
+                made.append((question, True))
+            await q.drop_steps(db, answered)
             await db.flush()
-            return Submitted(view(question), created=True, language=user.language)
+            return [
+                outcome
+                if isinstance(outcome, Exception)
+                else Submitted(view(outcome[0]), outcome[1], languages[ask.asker.user_id])
+                for ask, outcome in zip(asks, made, strict=True)
+            ]
+
+    async def _question(
+        self,
+        db: AsyncSession,
+        ask: Ask,
+        session_id: int | None,
+        muted: set[tuple[int, int]],
+        recent: Counter[int],
+        now: datetime,
+    ) -> Question:
+        """The new question, if its session takes it from this viewer now."""
+        if session_id is None:
+            raise DomainError("question.no_session")
+        session = await db.get(Session, session_id)  # once per batch: the identity map
+        if session is None or session.status == "draft":
+            raise NotFound("session.not_found", session_id=str(session_id))
+        self._taking(session, *intake_state(session, now))
+        user_id = ask.asker.user_id
+        if (session_id, user_id) in muted:
+            raise DomainError("question.muted")
+        if recent[user_id] >= self.rate_per_minute:
+            raise RateLimited(self.rate_per_minute)
+        normalized = question_text.normalize(ask.text)
+        return Question(
+            session_id=session_id,
+            user_id=user_id,
+            chat_id=ask.chat_id,
+            message_id=ask.message_id,
+            text=ask.text,
+            normalized=normalized,
+            language=question_text.language_of(ask.text),
+            anonymous=ask.anonymous,
+            held=bool(self.abuse.matches(normalized)),
+            status="pending",
+            votes=0,
+            revision=0,
+            created_at=now,
+            updated_at=now,
+        )
 
     @staticmethod
     async def _own_pending(db: AsyncSession, user_id: int, question_id: int) -> Question:

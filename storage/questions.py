@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, func, select
+from sqlalchemy import CursorResult, and_, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    PendingStep,
     Question,
     QuestionCard,
     QuestionMute,
@@ -17,7 +18,7 @@ from storage.models import (
     Session,
     User,
 )
-from storage.queries import _insert, insert_ignore, insert_ignore_many, languages_of
+from storage.queries import _insert, insert_ignore_many, languages_of
 from storage.types import utcnow
 
 OPEN = ("pending", "approved", "answered")
@@ -29,29 +30,23 @@ def rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-async def ensure_user(db: AsyncSession, user_id: int, language: str, **names: Any) -> User:
-    """The user row, created (not subscribed) if missing, and locked for this transaction.
-
-    The insert is a write, so on SQLite it also takes the database's write lock at once:
-    what this transaction reads next cannot change under it.
-    """
-    now = utcnow()
-    await insert_ignore(
-        db, User, ["id"], id=user_id, language=language, subscribed=False, reachable=True,
-        created_at=now, updated_at=now, **names,
-    )  # fmt: skip
-    locked = select(User).where(User.id == user_id).with_for_update()
-    return (await db.execute(locked)).scalar_one()
-
-
-async def ensure_users(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, str]:
-    """`ensure_user` for many (each row: id, language and names) in one statement, without
-    the locks; every one's language."""
+async def ensure_users(
+    db: AsyncSession, rows: Sequence[dict[str, Any]], *, lock: bool = False
+) -> dict[int, str]:
+    """The users rows, created (not subscribed) for those missing (each row: id, language
+    and names), in one statement; every one's language. With `lock`, the rows are locked
+    for this transaction, in id order (the same in every process)."""
     now = utcnow()
     extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
-    ordered = sorted(rows, key=lambda row: int(row["id"]))  # the same order in every process
+    ordered = sorted(rows, key=lambda row: int(row["id"]))
     await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in ordered])
-    return await languages_of(db, [int(row["id"]) for row in ordered])
+    ids = [int(row["id"]) for row in ordered]
+    if not lock:
+        return await languages_of(db, ids)
+    statement = (
+        select(User.id, User.language).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+    )
+    return {row.id: row.language for row in (await db.execute(statement)).all()}
 
 
 async def get_question(
@@ -74,24 +69,44 @@ async def vote_counts(db: AsyncSession, question_ids: Collection[int]) -> dict[i
     return {row.id: row.votes for row in (await db.execute(statement)).all()}
 
 
-async def by_message(db: AsyncSession, chat_id: int, message_id: int) -> Question | None:
+async def by_messages(
+    db: AsyncSession, messages: Collection[tuple[int, int]]
+) -> dict[tuple[int | None, int | None], Question]:
+    """The questions already made of these (chat id, message id)s."""
+    if not messages:
+        return {}
     statement = select(Question).where(
-        Question.chat_id == chat_id, Question.message_id == message_id
+        tuple_(Question.chat_id, Question.message_id).in_(sorted(messages))
     )
-    return (await db.execute(statement)).scalar_one_or_none()
+    return {(row.chat_id, row.message_id): row for row in (await db.execute(statement)).scalars()}
 
 
-async def asked_since(db: AsyncSession, user_id: int, since: datetime) -> list[datetime]:
+async def asked_since(
+    db: AsyncSession, user_ids: Collection[int], since: datetime
+) -> dict[int, int]:
+    """How many questions each of these users asked after `since` (those with none: absent)."""
     statement = (
-        select(Question.created_at)
-        .where(Question.user_id == user_id, Question.created_at > since)
-        .order_by(Question.created_at)
+        select(Question.user_id, func.count())
+        .where(Question.user_id.in_(sorted(user_ids)), Question.created_at > since)
+        .group_by(Question.user_id)
     )
-    return list((await db.execute(statement)).scalars())
+    return {user_id: int(n) for user_id, n in (await db.execute(statement)).all()}
 
 
-async def is_muted(db: AsyncSession, session_id: int, user_id: int) -> bool:
-    return await db.get(QuestionMute, (session_id, user_id)) is not None
+async def muted_among(db: AsyncSession, pairs: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (session id, user id) are muted."""
+    if not pairs:
+        return set()
+    statement = select(QuestionMute.session_id, QuestionMute.user_id).where(
+        tuple_(QuestionMute.session_id, QuestionMute.user_id).in_(sorted(pairs))
+    )
+    return {(row.session_id, row.user_id) for row in (await db.execute(statement)).all()}
+
+
+async def drop_steps(db: AsyncSession, user_ids: Collection[int]) -> None:
+    """Forget these users' pending steps (their question came)."""
+    if user_ids:
+        await db.execute(delete(PendingStep).where(PendingStep.user_id.in_(sorted(user_ids))))
 
 
 async def mute(db: AsyncSession, session_id: int, user_id: int, actor: int | None) -> bool:

@@ -3,8 +3,15 @@ the intake window, the rate limit, the cards pushed to moderators (through the b
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import event
+
+from domain.question_views import RateLimited
+from domain.questions import Submitted
+from domain.users import Profile
 from locales import Markup
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.e2e.helpers import moderator, session, viewer
@@ -145,3 +152,63 @@ async def test_two_open_sessions_ask_which_one(harness: Harness) -> None:
     await sara.send("Which session is this for?")
     await sara.wait_for(lambda m: m.text.startswith("✅"), timeout=10)
     assert (await last_question(harness, sara)).session_id == first.id
+
+
+async def test_questions_in_flight_together_are_written_together_with_their_own_outcomes(
+    harness: Harness,
+) -> None:
+    """The group commit of QuestionService.submit: many viewers' questions at once, one
+    viewer over the rate limit, a message delivered twice, a muted viewer and a draft
+    session's step, all in one transaction: what is read for each ask is read once for all."""
+    view = await live_session(harness)
+    draft = await session(harness, publish=False)
+    mod = await moderator(harness, 2191)
+    noisy = await viewer(harness, 2192, "en")
+    muted = await ask(harness, noisy, "A first question before the mute?")
+    await harness.services.moderation.mute(mod.id, muted.id)
+    questions = harness.services.questions
+    profiles = [Profile(5200 + i, f"P{i}", language_code="ar") for i in range(12)]
+    statements: list[str] = []
+    engine = harness.services.db.engine.sync_engine
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def count(fragment: str) -> int:
+        return sum(fragment in statement for statement in statements)
+
+    def submit(who: Profile, text: str, message_id: int, session_id: int | None = None) -> Any:
+        return questions.submit(who, session_id, text, chat_id=who.user_id, message_id=message_id)
+
+    event.listen(engine, "before_cursor_execute", record)
+    asks = [submit(p, f"Question {p.user_id} about the plan?", 1) for p in profiles]
+    one = profiles[0]
+    asks += [
+        submit(one, "A second question?", 2),
+        submit(one, "A third question?", 3),
+        submit(one, "A fourth: over the limit of three a minute?", 4),
+        submit(profiles[1], "Delivered twice?", 1),  # the same message as its first
+        submit(Profile(noisy.id, "Noisy"), "Muted, so refused?", 99),
+        submit(profiles[2], "For a draft session?", 5, draft.id),
+    ]
+    outcomes = await asyncio.gather(*asks, return_exceptions=True)
+    event.remove(engine, "before_cursor_execute", record)
+    # the askers, the mutes and the recent questions read once for the batch, not per ask
+    assert (count('INSERT INTO "users"'), count("FROM question_mutes"), count("count(*)")) == (
+        1,
+        1,
+        1,
+    )
+    made = [o for o in outcomes[:16] if isinstance(o, Submitted)]
+    assert [m.created for m in made] == [True] * 14 + [False]
+    assert {m.language for m in made} == {"ar"}
+    assert made[14].question.id == made[1].question.id  # the first of that message
+    assert made[14].question.text == "Question 5201 about the plan?"
+    assert len({m.question.id for m in made}) == 14
+    assert {m.question.session_id for m in made} == {view.id}
+    assert isinstance(outcomes[14], RateLimited)
+    assert [getattr(e, "key", e) for e in outcomes[16:]] == [
+        "question.muted", "session.not_found",
+    ]  # fmt: skip
+    assert len(await questions.mine(one.user_id)) == 3
+    assert [q.text for q in await questions.mine(noisy.id)] == [muted.text]
