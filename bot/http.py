@@ -1,44 +1,38 @@
-"""The bot's HTTP client for the Bot API, cheap per request when many are in flight.
+"""The bot's HTTP client for the Bot API: aiohttp, bounded, cheap per request.
 
-python-telegram-bot's `HTTPXRequest` keeps up to 256 connections, and before every request
-httpcore asks each idle connection whether the server closed it. Through anyio that question
-builds the socket's whole attribute table, with a `getpeername` system call, every time.
-With updates handled concurrently (bot/ordering.py), hundreds of answers and edits are in
-flight during a live poll, so the pool holds dozens of connections and those checks took
-38 % of the bot's CPU in the poll benchmark (docs/benchmarks.md). So:
+python-telegram-bot's default `HTTPXRequest` goes through httpx, httpcore and h11, all pure
+Python. During a live poll or a rush of questions the bot makes hundreds of Bot API calls a
+second (answers, edits, confirmations), and that stack was the largest single cost of the
+bot: about 1.2 ms of CPU per call, against 0.3 ms through aiohttp, whose HTTP parser is
+written in C and which already serves our web pages (`python -m bench.http`,
+docs/benchmarks.md). `BoundedRequest` is python-telegram-bot's documented extension point
+(`BaseRequest.do_request`) over one aiohttp session:
 
-- each connection's stream answers "is it readable?" from its socket, looked up once
-  (`_Stream`; the same `poll` test httpcore makes);
-- at most `IN_FLIGHT` requests use the pool at once; the others wait their turn on an
-  asyncio semaphore, which costs nothing per waiting request (httpcore scans its own queue
-  on every request). Timeouts count from the turn, so a wait here never turns into a
-  `TimedOut`. The check above still runs once per pooled connection on every request, so
-  a small pool is cheaper: on the poll benchmark, 16 answered the most votes a second
-  (docs/benchmarks.md, "HTTP pool"). At Telegram's ~50 ms round trip 16 in flight are
-  about 320 requests a second, the answers to 300 votes a second, while ballot edits take
-  at most four of them (handlers/poll_cards.py).
-
-Messages (the sending methods of bot/flood.py) never wait for a turn: the flood limiter
-counts a message when it lets it go, and a wait between that moment and the wire would let
-messages released over more than a second reach Telegram within one (a 429). They are few
-(30 a second at most, or the paid rate for the sender), so the pool has room for them
-beside the `IN_FLIGHT` others.
-
-The rest is python-telegram-bot's and httpx's own behaviour (timeouts, TLS, HTTP/1.1).
+- at most `IN_FLIGHT` requests at once; the others wait their turn on an asyncio semaphore.
+  At Telegram's ~50 ms round trip 16 in flight are about 320 requests a second, the answers
+  to 300 votes a second, while ballot edits take at most four of them
+  (handlers/poll_cards.py), and a burst never opens hundreds of connections. Timeouts count
+  from the turn, so a wait here never turns into a `TimedOut`.
+- Messages (the sending methods of bot/flood.py) never wait for a turn: the flood limiter
+  counts a message when it lets it go, and a wait between that moment and the wire would let
+  messages released over more than a second reach Telegram within one (a 429). They are few
+  (30 a second at most, or the paid rate for the sender), so the pool has room for them
+  beside the `IN_FLIGHT` others.
+- python-telegram-bot's timeouts as `HTTPXRequest` has them (connect 5 s, read 5 s, write
+  5 s, pool 1 s, 20 s to write an upload); aiohttp has no write timeout of its own, so the
+  sum of the three bounds the whole request. A timeout is `TimedOut`, any other failure of
+  the connection `NetworkError`, as python-telegram-bot expects.
 """
 
 from __future__ import annotations
 
 import asyncio
-import select
-import socket
-import ssl
-from collections.abc import Iterable
 from typing import Any
 
-import httpcore
-import httpx
-from telegram.request import HTTPXRequest
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue  # how a BaseRequest tells "not given"
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
 from bot.flood import SENDS
 
@@ -46,86 +40,105 @@ IN_FLIGHT = 16
 MESSAGES_IN_FLIGHT = 16  # room in the pool for messages, which skip the turns
 
 
-def readable(sock: socket.socket | None) -> bool:
-    """Whether a read would return at once: for an idle connection, that the server closed
-    it (or sent something unasked). A socket that is gone counts as readable."""
-    if sock is None or sock.fileno() < 0:
-        return True
-    poller = select.poll()
-    poller.register(sock.fileno(), select.POLLIN)
-    return bool(poller.poll(0))
+def _given(value: Any, default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
 
 
-class _Stream(httpcore.AsyncNetworkStream):
-    """anyio's stream, with its raw socket looked up once."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket: socket.socket | None = inner.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109  # httpcore's interface
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109  # httpcore's interface
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            return readable(self._socket)
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore.AnyIOBackend):
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109  # httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        inner = await super().connect_tcp(host, port, timeout, local_address, socket_options)
-        return _Stream(inner)
-
-
-def transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's transport over a connection pool that uses `_Backend` (httpx builds the
-    pool itself, with no way to pass a network backend: it is replaced, same settings)."""
-    made = httpx.AsyncHTTPTransport(limits=limits)
-    made._pool = httpcore.AsyncConnectionPool(  # httpx has no hook for the backend
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=_Backend(),
+def _limits(
+    connect: float | None, read: float | None, write: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    """python-telegram-bot's four timeouts as aiohttp's (None: no limit)."""
+    total = None if connect is None or read is None or write is None else connect + read + write
+    return aiohttp.ClientTimeout(
+        total=total,
+        connect=None if connect is None or pool is None else connect + pool,  # pool wait too
+        sock_connect=connect,
+        sock_read=read,
     )
-    return made
 
 
-class BoundedRequest(HTTPXRequest):
-    __slots__ = ("_turns",)
+class BoundedRequest(BaseRequest):
+    __slots__ = ("_limit", "_media_write_timeout", "_session", "_timeouts", "_turns")
 
-    def __init__(self, in_flight: int = IN_FLIGHT, messages: int = MESSAGES_IN_FLIGHT) -> None:
-        limits = httpx.Limits(max_connections=in_flight + messages)
-        super().__init__(
-            connection_pool_size=in_flight + messages,
-            httpx_kwargs={"transport": transport(limits)},
-        )
+    def __init__(
+        self,
+        in_flight: int = IN_FLIGHT,
+        messages: int = MESSAGES_IN_FLIGHT,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 5.0,
+        write_timeout: float = 5.0,
+        pool_timeout: float = 1.0,
+        media_write_timeout: float = 20.0,
+    ) -> None:
+        self._limit = in_flight + messages
         self._turns = asyncio.Semaphore(in_flight)
+        self._timeouts = (connect_timeout, read_timeout, write_timeout, pool_timeout)
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
 
-    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeouts[1]
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._limit),
+                headers={"User-Agent": self.USER_AGENT},
+                raise_for_status=False,  # python-telegram-bot reads the Bot API's error codes
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None:
+            raise RuntimeError("BoundedRequest is not initialized")
+        files = request_data.multipart_data if request_data else None
+        connect, read, write, pool = self._timeouts
+        limits = _limits(
+            _given(connect_timeout, connect),
+            _given(read_timeout, read),
+            _given(write_timeout, self._media_write_timeout if files else write),
+            _given(pool_timeout, pool),
+        )
+        data: aiohttp.FormData | dict[str, str] | None = None
+        if request_data is not None:
+            data = request_data.json_parameters
+            if files:
+                form = aiohttp.FormData(data)
+                for name, (filename, content, mime) in files.items():
+                    form.add_field(name, content, filename=filename, content_type=mime)
+                data = form
         if url.rpartition("/")[2] in SENDS:  # already paced: straight to the pool
-            return await super().do_request(url, *args, **kwargs)
+            return await self._send(self._session, url, method, data, limits)
         async with self._turns:
-            return await super().do_request(url, *args, **kwargs)
+            return await self._send(self._session, url, method, data, limits)
+
+    @staticmethod
+    async def _send(
+        session: aiohttp.ClientSession,
+        url: str,
+        method: str,
+        data: aiohttp.FormData | dict[str, str] | None,
+        limits: aiohttp.ClientTimeout,
+    ) -> tuple[int, bytes]:
+        try:
+            async with session.request(method, url, data=data, timeout=limits) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:  # aiohttp's timeouts are TimeoutErrors
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error

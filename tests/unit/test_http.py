@@ -1,16 +1,21 @@
-"""bot/http.py: requests in flight are bounded, and a pooled connection the server closed
-is noticed (our cheap readability check) and replaced."""
+"""bot/http.py: requests in flight are bounded, a pooled connection the server closed is
+replaced, messages skip the turn, uploads go as multipart, and failures are the errors
+python-telegram-bot expects."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import pytest
 from aiohttp import web
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
-from bot.http import BoundedRequest, readable
+from bot.http import BoundedRequest
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -57,18 +62,6 @@ async def test_in_flight_is_bounded_and_closed_connections_are_replaced() -> Non
         await request.shutdown()
 
 
-def test_readable() -> None:
-    left, right = socket.socketpair()
-    try:
-        assert not readable(left)
-        right.close()  # the peer closed: a read would return b"" at once
-        assert readable(left)
-    finally:
-        left.close()
-    assert readable(left)  # a socket that is gone counts as readable
-    assert readable(None)
-
-
 async def test_messages_do_not_wait_behind_other_requests() -> None:
     """The flood limiter counted the message when it let it go: no wait after that."""
 
@@ -93,3 +86,63 @@ async def test_messages_do_not_wait_behind_other_requests() -> None:
             await asyncio.gather(slow, answer)
     finally:
         await request.shutdown()
+
+
+async def test_uploads_go_as_multipart_with_their_fields() -> None:
+    seen: dict[str, tuple[str | None, bytes]] = {}
+
+    async def upload(request: web.Request) -> web.Response:
+        async for part in await request.multipart():
+            assert part.name is not None
+            seen[part.name] = (part.filename, bytes(await part.read()))  # type: ignore[union-attr]  # a body part, not a nested multipart
+        return web.json_response({"ok": True})
+
+    request = BoundedRequest()
+    await request.initialize()
+    try:
+        async with serving("/upload", upload) as base:
+            data = RequestData(
+                [
+                    RequestParameter.from_input("chat_id", 42),
+                    RequestParameter.from_input(
+                        "document", InputFile(b"a,b\n1,2\n", filename="r.csv")
+                    ),
+                ]
+            )
+            assert (await request.do_request(f"{base}/upload", "POST", data))[0] == 200
+    finally:
+        await request.shutdown()
+    assert seen["chat_id"] == (None, b"42")
+    (name, content) = next(v for k, v in seen.items() if k != "chat_id")
+    assert (name, content) == ("r.csv", b"a,b\n1,2\n")
+
+
+async def test_failures_are_the_errors_python_telegram_bot_expects() -> None:
+    async def method(request: web.Request) -> web.Response:
+        name = request.match_info["method"]
+        if name == "getMe":
+            me = {"id": 1, "is_bot": True, "first_name": "Bot", "username": "bot"}
+            return web.json_response({"ok": True, "result": me})
+        if name == "getChat":
+            await asyncio.sleep(1)
+        description = "Bad Request: message is not modified"
+        return web.json_response(
+            {"ok": False, "error_code": 400, "description": description}, status=400
+        )
+
+    request = BoundedRequest(read_timeout=0.2)
+    async with serving("/bot123:abc/{method}", method) as server:
+        bot = Bot("123:abc", base_url=f"{server}/bot", request=request)
+        async with bot:
+            assert bot.username == "bot"  # getMe through the request, parsed by the library
+            with pytest.raises(BadRequest, match="not modified"):
+                await bot.edit_message_text("x", chat_id=1, message_id=1)
+            with pytest.raises(TimedOut):
+                await bot.get_chat(1)
+    closed = BoundedRequest()
+    await closed.initialize()
+    try:
+        with pytest.raises(NetworkError):  # nothing listens there any more
+            await closed.do_request(f"{server}/bot123:abc/getMe", "POST")
+    finally:
+        await closed.shutdown()
