@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 
 .PHONY: run test lint typecheck imports pytest clean system-deps screenshots bench-broadcast \
-	sample-report bench-export bench-console bench-polls bench-ingest
+	sample-report bench-export bench-console bench-polls bench-ingest bench-bot-api
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench-export: $(VENV)/.installed-dev
 ## bench-console: issue 7 console benchmark (300 and 20 questions/s, 50 consoles, both engines)
 bench-console: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.console $(BENCH_ARGS)
+
+## bench-bot-api: CPU per Bot API call, python-telegram-bot's HTTPXRequest beside ours (bot/http.py)
+bench-bot-api: $(VENV)/.installed
+	$(BIN)/python -m bench.bot_api $(BENCH_ARGS)
 
 ## bench-polls: issue 5 vote benchmark (10,000 viewers, both engines, beside an echo bot); BENCH_ARGS=--viewers 2000
 bench-polls: $(VENV)/.installed
