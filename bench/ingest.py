@@ -80,7 +80,7 @@ MARKERS = (
     ("answerCallbackQuery (upvotes)", "Bot.answer_callback_query ("),
     ("lanes: confirmations, moderators' cards and digest, board edits", "Feed._drain ("),
     ("  of it: the board redrawn after an upvote", "Feed._board_due.<locals>.job ("),
-    ("of all: httpcore's failed `import sniffio` per request", "current_async_library ("),
+    ("of all: the HTTP client (ours: aiohttp; the echo bot's: httpx)", "Request.do_request ("),
     # SQLAlchemy runs statements in greenlets, whose stacks do not show the use case.
     ("of all: SQLAlchemy, every statement of every use case", "(sqlalchemy/"),
     ("of all: the database driver (aiosqlite's thread, or asyncpg)", "(aiosqlite/"),

@@ -102,8 +102,7 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
             f"- {run.engine}: throughput ratio {ratio:.2f} (target {TARGET_RATIO}: "
             f"{met(ratio >= TARGET_RATIO)}); p99 at {plan.rate:g} "
             f"updates/s {ms(p99)} (target {met(p99 <= TARGET_P99)}); "
-            f"our bot handles {ours_rate:.0f} updates/s (concurrently across chats, bound by "
-            "its one core)"
+            f"our bot handles {ours_rate:.0f} updates/s (concurrently across chats)"
             + (", so at the offered rate the updates queue" if ours_rate < plan.rate else "")
             + f"; the invariants {'hold' if run.checks.ok else '**fail**'}. The dedupe claim "
             f"(MeteredApplication, one per update, a getUpdates batch in one statement) costs "

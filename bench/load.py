@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import inspect
 import json
 import pickle
@@ -30,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -185,6 +187,21 @@ class Phase:
         return self.own_cpu / self.span if self.span > 0 else 0.0
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The benchmark process's cyclic garbage collector off while a phase is measured, as
+    `timeit` does: a full collection of this process's heap (the viewers and the emulation's
+    chats) paused it for up to 300 ms, and every answer arriving meanwhile was timed late,
+    as if the bot had been slow. What it would have collected is collected afterwards."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 async def closed_loop(actions: Sequence[Action], window: int) -> list[Sample]:
     """Run every action with at most `window` outstanding; samples in completion order."""
     samples: list[Sample] = []
@@ -229,10 +246,11 @@ async def measure(
     request for `quiet` s: coalesced edits and other work after the answers are done)."""
     phase = Phase(bot, mode)
     cpu, own = process.cpu_seconds(), time.process_time()
-    if mode == "closed":
-        phase.samples = await closed_loop(actions, window)
-    else:
-        phase.samples, phase.offered = await open_loop(actions, rate)
+    with collector_paused():
+        if mode == "closed":
+            phase.samples = await closed_loop(actions, window)
+        else:
+            phase.samples, phase.offered = await open_loop(actions, rate)
     last = max(s.done for s in phase.samples)
     await wait_quiet(emulator, quiet)
     # The bot's CPU includes the work after the last answer (edits that catch up): all the

@@ -79,7 +79,7 @@ MARKERS = (
     ("PollService._write_votes: the votes' transaction, by batch", "PollService._write_votes ("),
     ("UpdateLog._claim: the update claims, a batch at a time", "UpdateLog._claim ("),
     ("Coalescer: the edit showing the choice on the ballot", "Coalescer._apply ("),
-    ("of all: httpcore's failed `import sniffio` per request", "current_async_library ("),
+    ("of all: the HTTP client (ours: aiohttp; the echo bot's: httpx)", "Request.do_request ("),
     # SQLAlchemy runs statements in greenlets, whose stacks do not show the use case.
     ("of all: SQLAlchemy, every statement of every use case", "(sqlalchemy/"),
     ("of all: the database driver (aiosqlite's thread, or asyncpg)", "(aiosqlite/"),

@@ -464,8 +464,10 @@ def where_time_goes(run: LoadRun, per_viewer: int, unit: str) -> list[str]:
         f"bots about the same; ours adds the database ({database:.0%} of its time: "
         f"SQLAlchemy and the driver, every statement of the update claims and the use case), "
         f"the Bot API calls after the answer ({edits:.0%}: edits that show the new state, "
-        f"cards, confirmations) and httpcore's failed `import sniffio` on every request "
-        f"({_marker_share(ours, 'of all: httpcore'):.0%}, the echo bot pays it too)."
+        f"cards, confirmations). The HTTP client under python-telegram-bot takes "
+        f"{_marker_share(ours, 'of all: the HTTP'):.0%} of ours (aiohttp, bot/http.py) and "
+        f"{_marker_share(echo, 'of all: the HTTP'):.0%} of the echo bot's (httpx, "
+        "python-telegram-bot's default)."
     ]
 
 

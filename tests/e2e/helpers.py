@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+
+from sqlalchemy import event
 
 from domain.roles import Role
 from domain.sessions import SessionDraft, SessionView
@@ -45,3 +48,26 @@ async def wait_until(predicate: Callable[[], bool], seconds: float = 15.0) -> No
     async with asyncio.timeout(seconds):
         while not predicate():  # noqa: ASYNC110  # the state lives in another task
             await asyncio.sleep(0.05)
+
+
+class Statements(list[str]):
+    """The SQL statements run while `statements` was open, in order."""
+
+    def count(self, fragment: str) -> int:  # type: ignore[override]  # counts substrings
+        return sum(fragment in statement for statement in self)
+
+
+@contextlib.contextmanager
+def statements(harness: Harness) -> Iterator[Statements]:
+    """Record every SQL statement the harness's engine runs inside the block."""
+    seen = Statements()
+    engine = harness.services.db.engine.sync_engine
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from domain.polls import Vote
 from locales import translator
@@ -13,7 +13,7 @@ from sandbox import SentMessage, SimUser
 from storage import queries
 from storage.models import PollVote
 from tests.e2e.conftest import Harness
-from tests.e2e.helpers import moderator, session, viewer, wait_until
+from tests.e2e.helpers import moderator, session, statements, viewer, wait_until
 
 AR = translator("ar")
 EN = translator("en")
@@ -255,14 +255,6 @@ async def test_votes_in_flight_together_are_one_transaction_with_their_own_outco
     for poll in (multiple, closed):
         await polls.launch(None, poll.id)
     await polls.close(None, closed.id)
-    inserts: list[str] = []
-    engine = harness.services.db.engine.sync_engine
-
-    def record(*args: object) -> None:
-        if "INSERT INTO poll_votes" in str(args[2]):
-            inserts.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", record)
     first = viewers[0].id
     taps = [polls.vote(v.id, multiple.id, i % 3) for i, v in enumerate(viewers)]
     taps += [
@@ -272,9 +264,11 @@ async def test_votes_in_flight_together_are_one_transaction_with_their_own_outco
         polls.vote(viewers[2].id, multiple.id, 9),  # forged option
         polls.vote(7699, multiple.id, 0),  # never started the bot
     ]
-    outcomes = await asyncio.gather(*taps, return_exceptions=True)
-    event.remove(engine, "before_cursor_execute", record)
-    assert len(inserts) == 1  # the batch's rows in one statement, not one per tap
+    with statements(harness) as run:
+        outcomes = await asyncio.gather(*taps, return_exceptions=True)
+    assert (
+        run.count("INSERT INTO poll_votes") == 1
+    )  # the batch's rows in one statement, not one per tap
     votes = [o for o in outcomes[:41] if isinstance(o, Vote)]
     assert [v.choices for v in votes] == [(i % 3,) for i in range(40)] + [(0, 1)]
     errors = [getattr(e, "key", e) for e in outcomes[41:]]

@@ -7,14 +7,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
-
 from domain.question_views import RateLimited
 from domain.questions import Submitted
 from domain.users import Profile
 from locales import Markup
 from tests.e2e.conftest import ADMIN_ID, Harness
-from tests.e2e.helpers import moderator, session, viewer
+from tests.e2e.helpers import moderator, session, statements, viewer
 from tests.e2e.question_helpers import AR, EN, ask, card, is_card, last_question, live_session
 
 
@@ -168,19 +166,10 @@ async def test_questions_in_flight_together_are_written_together_with_their_own_
     await harness.services.moderation.mute(mod.id, muted.id)
     questions = harness.services.questions
     profiles = [Profile(5200 + i, f"P{i}", language_code="ar") for i in range(12)]
-    statements: list[str] = []
-    engine = harness.services.db.engine.sync_engine
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    def count(fragment: str) -> int:
-        return sum(fragment in statement for statement in statements)
 
     def submit(who: Profile, text: str, message_id: int, session_id: int | None = None) -> Any:
         return questions.submit(who, session_id, text, chat_id=who.user_id, message_id=message_id)
 
-    event.listen(engine, "before_cursor_execute", record)
     asks = [submit(p, f"Question {p.user_id} about the plan?", 1) for p in profiles]
     one = profiles[0]
     asks += [
@@ -191,14 +180,11 @@ async def test_questions_in_flight_together_are_written_together_with_their_own_
         submit(Profile(noisy.id, "Noisy"), "Muted, so refused?", 99),
         submit(profiles[2], "For a draft session?", 5, draft.id),
     ]
-    outcomes = await asyncio.gather(*asks, return_exceptions=True)
-    event.remove(engine, "before_cursor_execute", record)
+    with statements(harness) as run:
+        outcomes = await asyncio.gather(*asks, return_exceptions=True)
     # the askers, the mutes and the recent questions read once for the batch, not per ask
-    assert (count('INSERT INTO "users"'), count("FROM question_mutes"), count("count(*)")) == (
-        1,
-        1,
-        1,
-    )
+    once = ('INSERT INTO "users"', "FROM question_mutes", "count(*)")
+    assert [run.count(fragment) for fragment in once] == [1, 1, 1]
     made = [o for o in outcomes[:16] if isinstance(o, Submitted)]
     assert [m.created for m in made] == [True] * 14 + [False]
     assert {m.language for m in made} == {"ar"}
