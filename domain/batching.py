@@ -6,7 +6,8 @@ session's set-up per vote, and on SQLite the writers take turns anyway. `GroupCo
 every request waiting when the previous write ended to one call of `write`, which returns
 one outcome per request (a result, or the exception that request alone must raise). When
 `write` itself fails, every request of the batch gets that error: nothing of it was kept.
-No request waits for a timer: a lone request is written at once, as before.
+No request waits for a timer: a lone request is written at once, as before. Reads that
+come in bursts (the boards redrawn after many upvotes) are batched the same way.
 """
 
 from __future__ import annotations

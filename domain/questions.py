@@ -9,7 +9,7 @@ log in a transaction of its own, then raised like any DomainError.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,6 +85,13 @@ class Press:
 
 
 @dataclass(frozen=True)
+class BoardRequest:
+    user_id: int
+    session_id: int
+    page: int
+
+
+@dataclass(frozen=True)
 class Board:
     """One page of a session's approved questions, as one viewer sees it."""
 
@@ -133,6 +140,7 @@ class QuestionService:
         self.events = events  # the live pages hear of new and changed questions
         self._asks = GroupCommit(self._write_questions, "questions")
         self._votes = GroupCommit(self._write_votes, "question-votes")
+        self._boards = GroupCommit(self._read_boards, "question-boards")
 
     async def open_sessions(self) -> list[IntakeSession]:
         return await open_sessions(self._db, self.clock())
@@ -404,29 +412,60 @@ class QuestionService:
         return {"id": person.user_id, "language": language, **_names(person)}
 
     async def board(self, user_id: int, session_id: int | None, page: int = 0) -> Board:
-        """Approved questions of the session (default: the current one), most voted first."""
+        """Approved questions of the session (default: the current one), most voted first.
+
+        After a burst of upvotes many viewers' boards are redrawn at once: the boards asked
+        for together are read together (`_read_boards`)."""
         if session_id is None:
             current = await self.open_sessions()
             if not current:
                 raise DomainError("question.no_session")
             session_id = current[0].id
-        async with self._db.transaction() as db:
-            session = await db.get(Session, session_id)
-            if session is None or session.status == "draft":
-                raise NotFound("session.not_found", session_id=str(session_id))
-            rows, total = await q.approved_page(db, session_id, page * PAGE_SIZE, PAGE_SIZE)
-            if not rows and page > 0:
-                page = max(0, (total - 1) // PAGE_SIZE)
-                rows, total = await q.approved_page(db, session_id, page * PAGE_SIZE, PAGE_SIZE)
-            voted = await votes.voted(db, user_id, [r.id for r in rows])
-            return Board(
-                session=intake(session),
-                questions=tuple(view(r) for r in rows),
-                voted=frozenset(voted),
-                page=page,
-                pages=max(1, -(-total // PAGE_SIZE)),
-                total=total,
-            )
+        return await self._boards(BoardRequest(user_id, session_id, page))
+
+    async def _read_boards(self, requests: list[BoardRequest]) -> list[Board | Exception]:
+        """One read-only snapshot: each session and each page of it read once, whose upvotes
+        are whose in one query (it blocks no writer, on SQLite either)."""
+        async with self._db.snapshot() as db:
+            sessions = {
+                session_id: await db.get(Session, session_id)
+                for session_id in sorted({r.session_id for r in requests})
+            }
+            pages: dict[tuple[int, int], tuple[int, Sequence[Question], int]] = {}
+            for request in requests:
+                key = (request.session_id, request.page)
+                session = sessions[request.session_id]
+                if key in pages or session is None or session.status == "draft":
+                    continue
+                page = request.page
+                rows, total = await q.approved_page(db, key[0], page * PAGE_SIZE, PAGE_SIZE)
+                if not rows and page > 0:  # fewer pages than when the button was drawn
+                    page = max(0, (total - 1) // PAGE_SIZE)
+                    rows, total = await q.approved_page(db, key[0], page * PAGE_SIZE, PAGE_SIZE)
+                pages[key] = (page, rows, total)
+            shown = {row.id for _, rows, _ in pages.values() for row in rows}
+            upvotes = await votes.voted_by(db, {r.user_id for r in requests}, shown)
+            voted: dict[int, set[int]] = {}
+            for user_id, question_id in upvotes:
+                voted.setdefault(user_id, set()).add(question_id)
+            boards: list[Board | Exception] = []
+            for request in requests:
+                session = sessions[request.session_id]
+                if session is None or session.status == "draft":
+                    boards.append(NotFound("session.not_found", session_id=str(request.session_id)))
+                    continue
+                page, rows, total = pages[request.session_id, request.page]
+                boards.append(
+                    Board(
+                        session=intake(session),
+                        questions=tuple(view(r) for r in rows),
+                        voted=frozenset(voted.get(request.user_id, set()) & {r.id for r in rows}),
+                        page=page,
+                        pages=max(1, -(-total // PAGE_SIZE)),
+                        total=total,
+                    )
+                )
+            return boards  # inside: the snapshot's objects expire when it ends
 
     async def mine(self, user_id: int) -> list[QuestionView]:
         async with self._db.transaction() as db:

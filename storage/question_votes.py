@@ -7,7 +7,7 @@ counter on the question moves by exactly the rows changed, in the same transacti
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,15 +18,18 @@ from storage.questions import rowcount
 from storage.types import utcnow
 
 
-async def voted(db: AsyncSession, user_id: int, question_ids: Sequence[int]) -> set[int]:
-    if not question_ids:
+async def voted_by(
+    db: AsyncSession, user_ids: Collection[int], question_ids: Collection[int]
+) -> set[tuple[int, int]]:
+    """(user id, question id) of these users' active upvotes on these questions."""
+    if not user_ids or not question_ids:
         return set()
-    statement = select(QuestionVote.question_id).where(
-        QuestionVote.user_id == user_id,
-        QuestionVote.question_id.in_(question_ids),
+    statement = select(QuestionVote.user_id, QuestionVote.question_id).where(
+        QuestionVote.user_id.in_(sorted(user_ids)),
+        QuestionVote.question_id.in_(sorted(question_ids)),
         QuestionVote.active.is_(True),
     )
-    return set((await db.execute(statement)).scalars())
+    return {(row.user_id, row.question_id) for row in (await db.execute(statement)).all()}
 
 
 async def toggle_vote(

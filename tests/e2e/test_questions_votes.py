@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from domain.questions import Vote
+from domain.questions import Board, Vote
 from domain.users import Profile
 from sandbox import SimUser
 from storage import question_votes
@@ -243,3 +243,30 @@ async def test_presses_in_flight_together_are_one_transaction_with_their_own_out
     assert (profiles[1].user_id, f"question:{second}", "question.other_session") in denied
     assert (profiles[1].user_id, "question:987654", "question.not_found") in denied
     assert len(denied) == 2  # refusals that a real button can cause are not audited
+
+
+async def test_boards_asked_for_together_are_read_together(harness: Harness) -> None:
+    """After a burst of upvotes many boards are redrawn at once: each page is read once and
+    the upvotes of every viewer in one query, and each viewer still sees their own."""
+    view = await live_session(harness)
+    mod = await moderator(harness, 2395)
+    askers = [await viewer(harness, 2396 + i, "en") for i in range(2)]
+    ids = [n for a in askers for n in await approved_questions(harness, a, mod.id, 3)]
+    questions = harness.services.questions
+    profiles = [Profile(5300 + i, f"P{i}", language_code="en") for i in range(10)]
+    for i, profile in enumerate(profiles):
+        await questions.vote(profile, view.id, ids[i % 6], f"board-{i}")
+    with statements(harness) as run:
+        boards = await asyncio.gather(
+            *(questions.board(p.user_id, view.id, i % 2) for i, p in enumerate(profiles)),
+            questions.board(profiles[0].user_id, 987654, 0),
+            return_exceptions=True,
+        )
+    assert run.count("FROM question_votes") == 1
+    assert run.count("FROM questions") == 4  # two pages: each its rows and its count
+    for i, board in enumerate(boards[:10]):
+        assert isinstance(board, Board)
+        assert (board.page, board.pages, board.total) == (i % 2, 2, 6)  # five a page
+        shown = {question.id for question in board.questions}
+        assert board.voted == {ids[i % 6]} & shown
+    assert getattr(boards[10], "key", None) == "session.not_found"
