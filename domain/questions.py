@@ -198,9 +198,11 @@ class QuestionService:
             current = None
             if any(a.session_id is None for a in asks):
                 current = await taking_questions(db, now)
-            targets = [a.session_id or (current[0].id if current else None) for a in asks]
+            now_taking = current[0].id if current else None
+            targets = [now_taking if a.session_id is None else a.session_id for a in asks]
             muted = await q.muted_among(
-                db, {(t, a.asker.user_id) for a, t in zip(asks, targets, strict=True) if t}
+                db,
+                {(t, a.asker.user_id) for a, t in zip(asks, targets, strict=True) if t is not None},
             )
             recent = Counter(await q.asked_since(db, askers, now - RATE_WINDOW))
             answered: set[int] = set()  # askers whose pending step their question consumed

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from domain.services import Services
 from handlers import poll_render
+from handlers.common import quietly
 from locales import translator
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ class Coalescer:
                     await asyncio.sleep(QUIET_CHECK)
                     waited += QUIET_CHECK
                 text, markup = self._wanted.pop(key)  # the newest, when its turn came
-                await self.bot.edit_message_text(
-                    text, chat_id=key[0], message_id=key[1], parse_mode=ParseMode.HTML,
+                await quietly(
+                    self.bot, "editMessageText", chat_id=key[0], message_id=key[1], text=text,
                     reply_markup=markup,
                 )  # fmt: skip
         except BadRequest as error:

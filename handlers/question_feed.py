@@ -33,6 +33,7 @@ from telegram.error import BadRequest, TelegramError
 from domain.question_views import CardRef, Notice
 from domain.services import Services
 from handlers import question_render as render
+from handlers.common import quietly
 from handlers.context import SERVICES_KEY, BotApp, BotContext
 from locales import translator
 
@@ -126,7 +127,9 @@ class Feed:
     # -- jobs --------------------------------------------------------------------------------
     def say(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         async def job() -> None:
-            await self._app.bot.send_message(chat_id, text, reply_markup=markup)
+            await quietly(
+                self._app.bot, "sendMessage", chat_id=chat_id, text=text, reply_markup=markup
+            )
             self.lane(chat_id).note()
 
         self.put(chat_id, ("say", next(self._serial)), job)
@@ -245,11 +248,10 @@ class Feed:
             tr = translator(language)
             board = await self.services.questions.board(user_id, session_id, page)
             with contextlib.suppress(BadRequest):  # not modified
-                await self._app.bot.edit_message_text(
-                    render.board_text(tr, board),
-                    chat_id,
-                    message_id,
+                await quietly(
+                    self._app.bot, "editMessageText", chat_id=chat_id, message_id=message_id,
+                    text=render.board_text(tr, board),
                     reply_markup=render.board_markup(tr, board, user_id),
-                )
+                )  # fmt: skip
 
         self.put(chat_id, ("board", message_id), job)

@@ -21,12 +21,13 @@ class SlowBot:
         self.in_flight = 0
         self.most_in_flight = 0
 
-    async def edit_message_text(self, text: str, **kwargs: Any) -> None:
+    async def do_api_request(self, method: str, api_kwargs: dict[str, Any]) -> None:
+        assert method == "editMessageText"
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         await self.release.wait()
         self.in_flight -= 1
-        self.edits.append((kwargs["message_id"], text))
+        self.edits.append((api_kwargs["message_id"], api_kwargs["text"]))
 
 
 async def test_a_state_wanted_during_an_edit_is_applied_after_it() -> None:
