@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from bot.settings import Settings
 from bot.web_bridge import RuntimeBridge
 from domain.services import Services
 from handlers.broadcaster import Broadcaster
-from handlers.context import POLL_CARDS_KEY, WAKE_SENDER_KEY, BotApp
+from handlers.context import POLL_CARDS_KEY, WAKE_SENDER_KEY, BotApp, handling_updates
 from handlers.poll_cards import Coalescer, PollCards
 from storage.database import Database
 from storage.migrate import upgrade
@@ -64,11 +65,6 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     _ready: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _web: web.AppRunner | None = field(init=False, default=None)
-
-    def _handling_updates(self) -> bool:
-        """Updates in progress or waiting: edits that only show a state can wait."""
-        app = self.app
-        return app.update_processor.current_concurrent_updates > 0 or not app.update_queue.empty()
 
     @property
     def mode(self) -> str:
@@ -171,7 +167,7 @@ class Runtime:
             progress_every=self.progress_every,
         )
         self.app.bot_data[WAKE_SENDER_KEY] = self.broadcaster.wake
-        coalescer = Coalescer(self._sender_bot, busy=self._handling_updates)
+        coalescer = Coalescer(self._sender_bot, busy=functools.partial(handling_updates, self.app))
         self.poll_cards = PollCards(
             self._sender_bot, self.services, coalescer, every=self.progress_every
         )

@@ -67,3 +67,8 @@ def profile_of(update: Update) -> Profile:
         username=user.username,
         language_code=user.language_code,
     )
+
+
+def handling_updates(app: BotApp) -> bool:
+    """Updates in progress or waiting: work that only shows a state (an edit) can wait."""
+    return app.update_processor.current_concurrent_updates > 0 or not app.update_queue.empty()

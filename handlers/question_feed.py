@@ -34,7 +34,7 @@ from domain.question_views import CardRef, Notice
 from domain.services import Services
 from handlers import question_render as render
 from handlers.common import quietly
-from handlers.context import SERVICES_KEY, BotApp, BotContext
+from handlers.context import SERVICES_KEY, BotApp, BotContext, handling_updates
 from locales import translator
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 FEED_KEY = "question_feed"
 CARDS_PER_MINUTE = 18  # of Telegram's 20 per group: room for the digest and a reply
 BOARD_DELAY = 0.5  # s: a viewer's votes in this time redraw their board once
+BOARD_PATIENCE = 2.0  # s a redraw waits, in BOARD_DELAY steps, while updates are in progress
 WINDOW = 60.0
 Job = Callable[[], Awaitable[None]]
 
@@ -233,14 +234,22 @@ class Feed:
         language: str,
     ) -> None:
         """Redraw a viewer's board after a vote, `BOARD_DELAY` later: the votes of a burst
-        redraw it once, with the newest counts."""
+        redraw it once, with the newest counts. While updates are in progress the redraw
+        waits longer (up to `BOARD_PATIENCE`): in a rush the answers, which say the vote is
+        in, come first, and a viewer's next votes join the same redraw."""
         key = (chat_id, message_id)
         waiting = key in self._boards
         self._boards[key] = (user_id, session_id, page, language)
         if not waiting:
-            asyncio.get_running_loop().call_later(BOARD_DELAY, self._board_due, key)
+            self._board_later(key, time.monotonic())
 
-    def _board_due(self, key: tuple[int, int]) -> None:
+    def _board_later(self, key: tuple[int, int], since: float) -> None:
+        asyncio.get_running_loop().call_later(BOARD_DELAY, self._board_due, key, since)
+
+    def _board_due(self, key: tuple[int, int], since: float) -> None:
+        if handling_updates(self._app) and time.monotonic() - since < BOARD_PATIENCE:
+            self._board_later(key, since)
+            return
         chat_id, message_id = key
         user_id, session_id, page, language = self._boards.pop(key)
 
