@@ -73,12 +73,13 @@ WINDOW = 256
 # Where our bot's CPU goes, per update: (label, a frame of the stack).
 MARKERS = (
     ("getUpdates: fetching and parsing the updates", "Bot.get_updates ("),
-    ("`/ask`: QuestionService.submit", "QuestionService.submit ("),
-    ("upvote: QuestionService.vote", "QuestionService.vote ("),
-    ("the viewer's language (a query per update)", "BotContext.translator_for ("),
+    # The use cases run in their batch's task (domain/batching.py), SQL in greenlets.
+    ("`/ask`: the questions' batch (QuestionService._write_questions)", "_write_questions ("),
+    ("upvote: the upvotes' batch (QuestionService._write_votes)", "QuestionService._write_votes ("),
     ("UpdateLog._claim: the update claims, a batch at a time", "UpdateLog._claim ("),
     ("answerCallbackQuery (upvotes)", "Bot.answer_callback_query ("),
     ("lanes: confirmations, moderators' cards and digest, board edits", "Feed._drain ("),
+    ("  of it: the `/ask` confirmation", "Feed.say.<locals>.job ("),
     ("  of it: the board redrawn after an upvote", "Feed._board_due.<locals>.job ("),
     ("of all: the HTTP client (ours: aiohttp; the echo bot's: httpx)", "Request.do_request ("),
     # SQLAlchemy runs statements in greenlets, whose stacks do not show the use case.
