@@ -108,22 +108,22 @@ class ConsoleDesk:
         term = question_text.normalize(search[:SEARCH_MAX]) if search.strip() else ""
         digits = search.strip().removeprefix("#")
         number = int(digits) if digits.isdigit() and len(digits) <= 9 else None
-        async with self._db.transaction() as db:
+        async with self._db.snapshot() as db:  # reads block no writer (SQLite either)
             rows = await q.console_questions(
                 db, session_id, statuses, term or None, number, LIST_LIMIT
             )
-        return [_item(question, user) for question, user in rows]
+            return [_item(question, user) for question, user in rows]
 
     async def items(self, question_ids: Sequence[int]) -> list[ConsoleQuestion]:
         """Questions by id, for the live stream (whoever receives it was checked already)."""
         if not question_ids:
             return []
-        async with self._db.transaction() as db:
+        async with self._db.snapshot() as db:  # the live stream's reads wait for no write
             rows = await q.questions_by_ids(db, question_ids)
-        return [_item(question, user) for question, user in rows]
+            return [_item(question, user) for question, user in rows]
 
     async def counts(self, session_id: int) -> dict[str, int]:
-        async with self._db.transaction() as db:
+        async with self._db.snapshot() as db:
             return await q.status_counts(db, session_id)
 
     async def polls(self, actor: int, session_id: int) -> list[Results]:
