@@ -8,6 +8,7 @@ from datetime import datetime
 
 from domain import question_text
 from domain.abuse import STARTER, AbuseFilter
+from domain.batching import GroupCommit
 from domain.errors import DomainError, NotFound
 from domain.question_views import (
     MAX_WINDOW,
@@ -53,6 +54,7 @@ class QuestionDesk:
         self.default_language = default_language
         self.abuse = abuse
         self.clock = clock
+        self._feed_reads = GroupCommit(self._read_feed_chats, "feed-chats")
 
     async def card(self, question_id: int) -> Card:
         async with self._db.transaction() as db:
@@ -83,10 +85,16 @@ class QuestionDesk:
         private chat (those who started the bot and did not block it), with a language."""
         if self.moderator_chat_id is not None:
             return [(self.moderator_chat_id, self.default_language)]
-        async with self._db.transaction() as db:
+        return await self._feed_reads(None)  # asked for by every new question: shared
+
+    async def _read_feed_chats(self, asks: list[None]) -> list[list[tuple[int, str]]]:
+        """One read for the questions that arrived together (a read-only snapshot, so on
+        SQLite it waits for no writer); each gets the same list."""
+        async with self._db.snapshot() as db:
             ids = {*await q.moderator_ids(db), *self._roles.admin_ids}
             users = await q.users(db, sorted(ids))
-        return [(uid, u.language) for uid, u in sorted(users.items()) if u.reachable]
+            chats = [(uid, u.language) for uid, u in sorted(users.items()) if u.reachable]
+        return [chats] * len(asks)
 
     async def cards_of(self, question_ids: tuple[int, ...]) -> list[CardRef]:
         async with self._db.transaction() as db:

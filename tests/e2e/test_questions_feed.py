@@ -3,11 +3,14 @@ minute per group allow, then one digest edited in place; buttons and commands in
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from domain.roles import Role
 from handlers.question_feed import CARDS_PER_MINUTE
 from tests.e2e.conftest import Harness
-from tests.e2e.helpers import moderator, viewer
+from tests.e2e.helpers import moderator, statements, viewer
 from tests.e2e.question_helpers import AR, EN, ask, card, is_card, live_session
 
 GROUP = -100900
@@ -58,3 +61,17 @@ async def test_buttons_and_commands_in_the_group(harness: Harness) -> None:
     await group.wait_for(lambda m: m.text == AR.t("queue.empty") or "📊" in m.text, timeout=15)
     denied = [m for m in group.messages if m.text == EN.t("error.not_allowed")]
     assert len(denied) == 1
+
+
+async def test_where_new_questions_go_is_read_once_for_a_burst(harness: Harness) -> None:
+    """Every new question asks where the cards go (no MODERATOR_CHAT_ID: each moderator's
+    private chat): the questions that arrive together share one read."""
+    await moderator(harness, 2195, "ar")
+    desk = harness.services.question_desk
+    with statements(harness) as run:
+        chats = await asyncio.gather(*(desk.feed_chats() for _ in range(10)))
+    assert run.count("FROM roles") == 1
+    assert all(c == chats[0] for c in chats)
+    assert (2195, "ar") in chats[0]
+    await harness.services.roles.set_role(None, 2195, Role.VIEWER)
+    assert (2195, "ar") not in await desk.feed_chats()  # a read after the change sees it
