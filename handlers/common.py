@@ -36,7 +36,7 @@ QUIET = ("sendMessage", "editMessageText")
 # `quietly` calls these through do_api_request on purpose, which python-telegram-bot answers
 # with a warning to use its own method (that parses the result we do not need).
 warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'", category=PTBUserWarning
+    "ignore", message=rf"Please use 'Bot\.({'|'.join(QUIET)})'", category=PTBUserWarning
 )
 
 

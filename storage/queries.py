@@ -78,9 +78,14 @@ def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def languages_of(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
-    """The languages of those who started the bot (the others are missing)."""
+async def languages_of(
+    db: AsyncSession, user_ids: Collection[int], *, lock: bool = False
+) -> dict[int, str]:
+    """The languages of those who started the bot (the others are missing); with `lock`,
+    their rows are locked for this transaction, in id order (the same in every process)."""
     statement = select(User.id, User.language).where(User.id.in_(sorted(user_ids)))
+    if lock:
+        statement = statement.order_by(User.id).with_for_update()
     return {row.id: row.language for row in (await db.execute(statement)).all()}
 
 

@@ -40,13 +40,7 @@ async def ensure_users(
     extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
     ordered = sorted(rows, key=lambda row: int(row["id"]))
     await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in ordered])
-    ids = [int(row["id"]) for row in ordered]
-    if not lock:
-        return await languages_of(db, ids)
-    statement = (
-        select(User.id, User.language).where(User.id.in_(ids)).order_by(User.id).with_for_update()
-    )
-    return {row.id: row.language for row in (await db.execute(statement)).all()}
+    return await languages_of(db, [int(row["id"]) for row in ordered], lock=lock)
 
 
 async def get_question(
