@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -17,15 +17,22 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_inline import InlineConnection
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # We issue BEGIN ourselves (below) instead of the driver's implicit deferred BEGIN.
+    """aiosqlite's threaded connections (`inline=False`): the driver's implicit deferred
+    BEGIN off (we issue BEGIN below), and SQLite's own busy handler for the write lock."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in (*SQLITE_PRAGMAS, "PRAGMA busy_timeout=10000"):
+        cursor.execute(pragma)
     cursor.close()
 
 
@@ -38,12 +45,20 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
+def make_engine(url: str, *, inline: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE, and runs on the
+    event loop's thread (`storage/sqlite_inline.py`) unless `inline` is false or the URL
+    carries driver options, which then go to aiosqlite's threaded connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, **kwargs)
+    if inline and not parsed.query:
+        path = parsed.database or ":memory:"
+        kwargs["async_creator"] = lambda: InlineConnection.open(path, SQLITE_PRAGMAS)
     engine = create_async_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
+    if "async_creator" not in kwargs:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
     return engine
 
 
