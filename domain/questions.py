@@ -347,8 +347,8 @@ class QuestionService:
 
     async def _write_votes(self, presses: list[Press]) -> list[Vote | Exception]:
         """The questions, their sessions and the voters read or written once for the batch,
-        one statement or two per press, each question's counter moved once. A refusal is
-        that press's own outcome and writes nothing (a forgery: its audit)."""
+        the votes toggled together (`toggle_votes`), the counters moved in one statement. A
+        refusal is that press's own outcome and writes nothing (a forgery: its audit)."""
         now = self.clock()
         outcomes: list[bool | Exception | None] = [None] * len(presses)
         async with self._db.transaction() as db:
@@ -371,14 +371,14 @@ class QuestionService:
                     accepted.append(i)
             voters = {presses[i].voter.user_id: self._user_row(presses[i].voter) for i in accepted}
             languages = await q.ensure_users(db, list(voters.values()))
+            chosen = [presses[i] for i in accepted]
+            toggled = await votes.toggle_votes(
+                db, [(p.question_id, p.voter.user_id, p.query_id) for p in chosen]
+            )
             moved: Counter[int] = Counter()
-            for i in accepted:
-                press = presses[i]
-                active = await votes.toggle_vote(
-                    db, press.question_id, press.voter.user_id, press.query_id
-                )
+            for i, active in zip(accepted, toggled, strict=True):
                 if active is not None:
-                    moved[press.question_id] += 1 if active else -1
+                    moved[presses[i].question_id] += 1 if active else -1
                 outcomes[i] = active
             await votes.bump_many(db, moved)
             counts = await q.vote_counts(db, {presses[i].question_id for i in accepted})

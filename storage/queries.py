@@ -67,6 +67,38 @@ async def insert_ignore_many(
     await db.execute(_insert_ignore_sql(table, tuple(filled[0]), tuple(keys)), filled)
 
 
+@functools.lru_cache(maxsize=512)
+def _inserted_of_sql(
+    table: Table, columns: tuple[str, ...], keys: tuple[str, ...], count: int
+) -> TextClause:
+    """`_insert_ignore_sql` for `count` rows in one VALUES list, answering with the keys of
+    the rows it inserted (the bind names carry the row's index: `name_3`)."""
+    known = [table.c[name] for name in (*columns, *keys)]  # KeyError for anything else
+    names = ", ".join(f'"{c}"' for c in columns)
+    rows = ", ".join("(" + ", ".join(f":{c}_{i}" for c in columns) + ")" for i in range(count))
+    conflict = ", ".join(f'"{k}"' for k in keys)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES {rows} '  # noqa: S608  # names checked above; values are bound
+    sql += f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {conflict}"
+    types = {c.name: c.type for c in known}
+    return text(sql).bindparams(
+        *(bindparam(f"{c}_{i}", type_=types[c]) for i in range(count) for c in columns)
+    )
+
+
+async def inserted_of(
+    db: AsyncSession, model: Any, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> set[tuple[Any, ...]]:
+    """`insert_ignore_many` in one statement that says which rows it inserted: the keys
+    (in `keys` order) of those that were not there yet. The rows have the same columns."""
+    if not rows:
+        return set()
+    table: Table = model.__table__
+    filled = [_with_defaults(table, row) for row in rows]
+    statement = _inserted_of_sql(table, tuple(filled[0]), tuple(keys), len(filled))
+    values = {f"{name}_{i}": value for i, row in enumerate(filled) for name, value in row.items()}
+    return {tuple(row) for row in (await db.execute(statement, values)).all()}
+
+
 def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """The values with Python-side column defaults applied, as an insert would."""
     values = dict(values)
