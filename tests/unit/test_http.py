@@ -1,6 +1,6 @@
 """bot/http.py: requests in flight are bounded, a pooled connection the server closed is
-replaced, messages skip the turn, uploads go as multipart, and failures are the errors
-python-telegram-bot expects."""
+replaced, messages skip the turn, parameters go as JSON and uploads as multipart, and
+failures are the errors python-telegram-bot expects."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -115,6 +115,41 @@ async def test_uploads_go_as_multipart_with_their_fields() -> None:
     assert seen["chat_id"] == (None, b"42")
     (name, content) = next(v for k, v in seen.items() if k != "chat_id")
     assert (name, content) == ("r.csv", b"a,b\n1,2\n")
+
+
+async def test_parameters_go_as_one_json_object() -> None:
+    """Without files the parameters are one JSON object, nested values included."""
+    seen: list[tuple[str, object]] = []
+
+    async def send(request: web.Request) -> web.Response:
+        seen.append((request.content_type, await request.json()))
+        return web.json_response({"ok": True, "result": True})
+
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data="v:1")]])
+    request = BoundedRequest()
+    await request.initialize()
+    try:
+        async with serving("/send", send) as base:
+            data = RequestData(
+                [
+                    RequestParameter.from_input("chat_id", 42),
+                    RequestParameter.from_input("text", "سؤال <b>"),
+                    RequestParameter.from_input("reply_markup", markup),
+                ]
+            )
+            assert (await request.do_request(f"{base}/send", "POST", data))[0] == 200
+    finally:
+        await request.shutdown()
+    assert seen == [
+        (
+            "application/json",
+            {
+                "chat_id": 42,
+                "text": "سؤال <b>",
+                "reply_markup": {"inline_keyboard": [[{"text": "👍", "callback_data": "v:1"}]]},
+            },
+        )
+    ]
 
 
 async def test_failures_are_the_errors_python_telegram_bot_expects() -> None:
