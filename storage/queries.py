@@ -86,7 +86,10 @@ def _inserted_of_sql(
 
 
 async def inserted_of(
-    db: AsyncSession, model: Any, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+    db: AsyncSession | AsyncConnection,
+    model: Any,
+    keys: Sequence[str],
+    rows: Sequence[dict[str, Any]],
 ) -> set[tuple[Any, ...]]:
     """`insert_ignore_many` in one statement that says which rows it inserted: the keys
     (in `keys` order) of those that were not there yet. The rows have the same columns."""
@@ -222,14 +225,8 @@ async def claim_updates(
     connection: AsyncConnection, update_ids: Sequence[int], now: datetime
 ) -> set[int]:
     """Record these update ids as handled; the ones no one had recorded before."""
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(ProcessedUpdate)
-        .values([{"update_id": i, "received_at": now} for i in update_ids])
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(ProcessedUpdate.update_id)
-    )
-    return set((await connection.execute(statement)).scalars())
+    rows = [{"update_id": i, "received_at": now} for i in update_ids]
+    return {key for (key,) in await inserted_of(connection, ProcessedUpdate, ["update_id"], rows)}
 
 
 async def prune_updates(session: AsyncSession, before: datetime) -> None:
