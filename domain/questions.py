@@ -205,6 +205,8 @@ class QuestionService:
                 {(t, a.asker.user_id) for a, t in zip(asks, targets, strict=True) if t is not None},
             )
             recent = Counter(await q.asked_since(db, askers, now - RATE_WINDOW))
+            wanted = sorted({t for t in targets if t is not None})
+            sessions = {t: await db.get(Session, t) for t in wanted}  # kept: the rows stay
             answered: set[int] = set()  # askers whose pending step their question consumed
             for ask, target in zip(asks, targets, strict=True):
                 found = known.get((ask.chat_id, ask.message_id))
@@ -212,7 +214,7 @@ class QuestionService:
                     made.append((found, False))
                     continue
                 try:
-                    question = await self._question(db, ask, target, muted, recent, now)
+                    question = self._question(ask, target, sessions, muted, recent, now)
                 except DomainError as refusal:
                     made.append(refusal)
                     continue
@@ -231,11 +233,11 @@ class QuestionService:
                 for ask, outcome in zip(asks, made, strict=True)
             ]
 
-    async def _question(
+    def _question(
         self,
-        db: AsyncSession,
         ask: Ask,
         session_id: int | None,
+        sessions: dict[int, Session | None],
         muted: set[tuple[int, int]],
         recent: Counter[int],
         now: datetime,
@@ -243,7 +245,7 @@ class QuestionService:
         """The new question, if its session takes it from this viewer now."""
         if session_id is None:
             raise DomainError("question.no_session")
-        session = await db.get(Session, session_id)  # once per batch: the identity map
+        session = sessions[session_id]  # read once for the batch
         if session is None or session.status == "draft":
             raise NotFound("session.not_found", session_id=str(session_id))
         self._taking(session, *intake_state(session, now))
