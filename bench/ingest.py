@@ -84,7 +84,9 @@ MARKERS = (
     ("of all: the HTTP client (ours: aiohttp; the echo bot's: httpx)", "Request.do_request ("),
     # SQLAlchemy runs statements in greenlets, whose stacks do not show the use case.
     ("of all: SQLAlchemy, every statement of every use case", "(sqlalchemy/"),
-    ("of all: the database driver (aiosqlite's thread, or asyncpg)", "(aiosqlite/"),
+    # SQLite runs on the loop's thread (storage/sqlite_inline.py), inside SQLAlchemy's time.
+    ("of all: the database driver (SQLite's calls, or asyncpg)", "(storage/sqlite_inline.py"),
+    ("", "(aiosqlite/"),
     ("", "(asyncpg/"),
 )
 
