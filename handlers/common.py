@@ -25,11 +25,24 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
-def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+Rows = Sequence[Sequence[tuple[str, str]]]  # an inline keyboard: rows of (label, callback data)
+
+
+def keyboard(rows: Rows) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback data)."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def keyboard_json(rows: Rows) -> dict[str, Any]:
+    """The same keyboard as the Bot API's JSON, for `quietly`: building python-telegram-bot's
+    button objects only to turn them back into JSON cost as much as the edit's request."""
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
 
 
 QUIET = ("sendMessage", "editMessageText")
@@ -46,9 +59,13 @@ async def quietly(bot: Bot, method: str, **params: Any) -> None:
     answer as JSON: turning each returned message into objects was a tenth of the bot's CPU
     in a rush of questions (`python -m bench.ingest --profile`). The flood limiter and the
     HTTP client see it as the method it is. Defaults are not applied, so the parse mode is
-    given here; errors are raised as usual (BadRequest for "message is not modified")."""
+    given here; errors are raised as usual (BadRequest for "message is not modified"). A
+    `reply_markup` may be plain `Rows`, sent as JSON without button objects."""
     assert method in QUIET, method
     params.setdefault("parse_mode", ParseMode.HTML)
+    markup = params.get("reply_markup")
+    if markup is not None and not isinstance(markup, InlineKeyboardMarkup):
+        params["reply_markup"] = keyboard_json(markup)  # rows (`Rows`)
     await bot.do_api_request(method, api_kwargs={k: v for k, v in params.items() if v is not None})
 
 

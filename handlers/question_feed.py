@@ -34,7 +34,7 @@ from telegram.error import BadRequest, TelegramError
 from domain.question_views import CardRef, Notice
 from domain.services import Services
 from handlers import question_render as render
-from handlers.common import quietly
+from handlers.common import Rows, quietly
 from handlers.context import SERVICES_KEY, BotApp, BotContext, handling_updates
 from locales import translator
 
@@ -127,7 +127,9 @@ class Feed:
             lane.running = False
 
     # -- jobs --------------------------------------------------------------------------------
-    def say(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    def say(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | Rows | None = None
+    ) -> None:
         async def job() -> None:
             await quietly(
                 self._app.bot, "sendMessage", chat_id=chat_id, text=text, reply_markup=markup
@@ -265,7 +267,7 @@ class Feed:
                 await quietly(
                     self._app.bot, "editMessageText", chat_id=chat_id, message_id=message_id,
                     text=render.board_text(tr, board),
-                    reply_markup=render.board_markup(tr, board, user_id),
+                    reply_markup=render.board_rows(tr, board, user_id),
                 )  # fmt: skip
 
         self.put(chat_id, ("board", message_id), job)

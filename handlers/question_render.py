@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup
 from domain.moderation import REASONS
 from domain.question_views import Card, Notice, QuestionView, Queue
 from domain.questions import Board
-from handlers.common import keyboard
+from handlers.common import Rows, keyboard
 from locales import Markup, Translator
 
 STATUS_ICON = {
@@ -132,6 +132,11 @@ def board_text(tr: Translator, board: Board) -> str:
 
 
 def board_markup(tr: Translator, board: Board, user_id: int) -> InlineKeyboardMarkup:
+    return keyboard(board_rows(tr, board, user_id))
+
+
+def board_rows(tr: Translator, board: Board, user_id: int) -> Rows:
+    """A vote button for each question on the page but the viewer's own, and the pages."""
     sid = board.session.id
     rows = [
         [
@@ -152,10 +157,15 @@ def board_markup(tr: Translator, board: Board, user_id: int) -> InlineKeyboardMa
         nav.append((tr.t("question.button.prev"), f"ql:{sid}:{board.page - 1}"))
     if board.page + 1 < board.pages:
         nav.append((tr.t("question.button.next"), f"ql:{sid}:{board.page + 1}"))
-    return keyboard([*rows, nav] if nav else rows)
+    return [*rows, nav] if nav else rows
 
 
 def own_markup(tr: Translator, question: QuestionView) -> InlineKeyboardMarkup | None:
+    rows = own_rows(tr, question)
+    return None if rows is None else keyboard(rows)
+
+
+def own_rows(tr: Translator, question: QuestionView) -> Rows | None:
     """Edit, withdraw and anonymity, while the question is pending."""
     if question.status != "pending":
         return None
@@ -165,15 +175,13 @@ def own_markup(tr: Translator, question: QuestionView) -> InlineKeyboardMarkup |
         if question.anonymous
         else (tr.t("question.button.make_anonymous"), f"qn:{qid}:1")
     )
-    return keyboard(
+    return [
         [
-            [
-                (tr.t("question.button.edit"), f"qe:{qid}"),
-                (tr.t("question.button.withdraw"), f"qz:{qid}"),
-            ],
-            [anonymous],
-        ]
-    )
+            (tr.t("question.button.edit"), f"qe:{qid}"),
+            (tr.t("question.button.withdraw"), f"qz:{qid}"),
+        ],
+        [anonymous],
+    ]
 
 
 def received_text(tr: Translator, question: QuestionView, *, again: bool = False) -> str:

@@ -75,7 +75,7 @@ async def submit(
     feed(context).say(
         message.chat_id,
         render.received_text(tr, question, again=again),
-        render.own_markup(tr, question),
+        render.own_rows(tr, question),
     )
     if result.created:
         for chat_id, language in await services.question_desk.feed_chats():
