@@ -5,8 +5,10 @@ turns with the loop, and driver options in the URL keep aiosqlite's thread."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,23 @@ from tests import databases
 @pytest.fixture
 def url(sqlite_template: Path, tmp_path: Path) -> str:
     return databases.sqlite_copy(sqlite_template, tmp_path)
+
+
+@contextlib.asynccontextmanager
+async def counting_turns(pause: float) -> AsyncIterator[list[int]]:
+    """While the block runs, a task counts its turns of the loop (`pause` s apart)."""
+    turns = [0]
+
+    async def count() -> None:
+        while True:
+            await asyncio.sleep(pause)
+            turns[0] += 1
+
+    task = asyncio.create_task(count())
+    try:
+        yield turns
+    finally:
+        task.cancel()
 
 
 def path_of(url: str) -> str:
@@ -54,27 +73,17 @@ async def test_another_writer_is_waited_for_while_the_loop_goes_on(url: str) -> 
     other.execute("INSERT INTO users (id, language, subscribed, reachable, created_at, "
                   "updated_at) VALUES (7, 'ar', 0, 1, '2026-01-01', '2026-01-01')")  # fmt: skip
     db = Database(url)
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    ticker = asyncio.create_task(tick())
     try:
         asyncio.get_running_loop().call_later(0.4, other.commit)
         started = time.monotonic()
-        async with db.transaction() as s:
+        async with counting_turns(0.01) as ticks, db.transaction() as s:
             s.add(User(id=8, language="en"))
         waited = time.monotonic() - started
         assert waited >= 0.35
-        assert ticks >= 20  # the loop ran while we waited: 10 ms ticks over ~0.4 s
+        assert ticks[0] >= 20  # the loop ran while we waited: 10 ms ticks over ~0.4 s
         async with db.snapshot() as s:
             assert set((await s.execute(select(User.id))).scalars()) == {7, 8}
     finally:
-        ticker.cancel()
         other.close()
         await db.dispose()
 
@@ -121,21 +130,11 @@ async def test_a_stream_takes_turns_with_the_loop(url: str) -> None:
     try:
         async with db.transaction() as s:
             s.add_all(User(id=i, language="ar") for i in range(1, 501))
-        turns = 0
-
-        async def other() -> None:
-            nonlocal turns
-            while True:
-                await asyncio.sleep(0)
-                turns += 1
-
-        task = asyncio.create_task(other())
-        async with db.snapshot() as s:
+        async with counting_turns(0) as turns, db.snapshot() as s:
             result = await s.stream(select(User.id).execution_options(yield_per=50))
             seen = [row async for row in result.scalars()]
-        task.cancel()
         assert len(seen) == 500
-        assert turns >= 9  # a turn of the other task before each of the ten batches
+        assert turns[0] >= 9  # a turn of the other task before each of the ten batches
     finally:
         await db.dispose()
 

@@ -34,6 +34,18 @@ async def serving(path: str, handler: Handler) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+async def post_once(handler: Handler, **params: object) -> int:
+    """One POST of these parameters through a fresh BoundedRequest; the status."""
+    request = BoundedRequest()
+    await request.initialize()
+    try:
+        async with serving("/method", handler) as base:
+            data = RequestData([RequestParameter.from_input(k, v) for k, v in params.items()])
+            return (await request.do_request(f"{base}/method", "POST", data))[0]
+    finally:
+        await request.shutdown()
+
+
 async def test_in_flight_is_bounded_and_closed_connections_are_replaced() -> None:
     running = 0
     most = 0
@@ -97,21 +109,8 @@ async def test_uploads_go_as_multipart_with_their_fields() -> None:
             seen[part.name] = (part.filename, bytes(await part.read()))  # type: ignore[union-attr]  # a body part, not a nested multipart
         return web.json_response({"ok": True})
 
-    request = BoundedRequest()
-    await request.initialize()
-    try:
-        async with serving("/upload", upload) as base:
-            data = RequestData(
-                [
-                    RequestParameter.from_input("chat_id", 42),
-                    RequestParameter.from_input(
-                        "document", InputFile(b"a,b\n1,2\n", filename="r.csv")
-                    ),
-                ]
-            )
-            assert (await request.do_request(f"{base}/upload", "POST", data))[0] == 200
-    finally:
-        await request.shutdown()
+    document = InputFile(b"a,b\n1,2\n", filename="r.csv")
+    assert await post_once(upload, chat_id=42, document=document) == 200
     assert seen["chat_id"] == (None, b"42")
     (name, content) = next(v for k, v in seen.items() if k != "chat_id")
     assert (name, content) == ("r.csv", b"a,b\n1,2\n")
@@ -126,20 +125,7 @@ async def test_parameters_go_as_one_json_object() -> None:
         return web.json_response({"ok": True, "result": True})
 
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data="v:1")]])
-    request = BoundedRequest()
-    await request.initialize()
-    try:
-        async with serving("/send", send) as base:
-            data = RequestData(
-                [
-                    RequestParameter.from_input("chat_id", 42),
-                    RequestParameter.from_input("text", "سؤال <b>"),
-                    RequestParameter.from_input("reply_markup", markup),
-                ]
-            )
-            assert (await request.do_request(f"{base}/send", "POST", data))[0] == 200
-    finally:
-        await request.shutdown()
+    assert await post_once(send, chat_id=42, text="سؤال <b>", reply_markup=markup) == 200
     assert seen == [
         (
             "application/json",
