@@ -67,6 +67,9 @@ async def insert_ignore_many(
     await db.execute(_insert_ignore_sql(table, tuple(filled[0]), tuple(keys)), filled)
 
 
+INSERT_CHUNK = 500  # rows per statement: PostgreSQL binds at most 32,767 values in one
+
+
 @functools.lru_cache(maxsize=512)
 def _inserted_of_sql(
     table: Table, columns: tuple[str, ...], keys: tuple[str, ...], count: int
@@ -93,13 +96,14 @@ async def inserted_of(
 ) -> set[tuple[Any, ...]]:
     """`insert_ignore_many` in one statement that says which rows it inserted: the keys
     (in `keys` order) of those that were not there yet. The rows have the same columns."""
-    if not rows:
-        return set()
     table: Table = model.__table__
-    filled = [_with_defaults(table, row) for row in rows]
-    statement = _inserted_of_sql(table, tuple(filled[0]), tuple(keys), len(filled))
-    values = {f"{name}_{i}": value for i, row in enumerate(filled) for name, value in row.items()}
-    return {tuple(row) for row in (await db.execute(statement, values)).all()}
+    inserted: set[tuple[Any, ...]] = set()
+    for start in range(0, len(rows), INSERT_CHUNK):
+        filled = [_with_defaults(table, row) for row in rows[start : start + INSERT_CHUNK]]
+        statement = _inserted_of_sql(table, tuple(filled[0]), tuple(keys), len(filled))
+        values = {f"{k}_{i}": value for i, row in enumerate(filled) for k, value in row.items()}
+        inserted.update(tuple(row) for row in (await db.execute(statement, values)).all())
+    return inserted
 
 
 def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:

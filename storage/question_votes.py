@@ -72,13 +72,13 @@ async def toggle_votes(db: AsyncSession, presses: Sequence[Press]) -> list[bool 
     waiting = list(range(len(presses)))
     while waiting:
         taken: set[tuple[int, int]] = set()
-        now: list[int] = []
+        this_round: list[int] = []
         later: list[int] = []
         for i in waiting:
             pair = presses[i][:2]
-            (later if pair in taken else now).append(i)
+            (later if pair in taken else this_round).append(i)
             taken.add(pair)
-        await _toggle_round(db, presses, now, outcomes)
+        await _toggle_round(db, presses, this_round, outcomes)
         waiting = later
     return outcomes
 

@@ -16,6 +16,7 @@ from domain.updates import UpdateLog
 from storage.database import Database
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Base, User
+from storage.queries import claim_updates
 from storage.types import utcnow
 
 
@@ -178,3 +179,19 @@ async def test_update_claims_are_written_together_and_counted_once(database_url:
     finally:
         await db.dispose()
         await other_db.dispose()
+
+
+async def test_many_rows_inserted_together_say_which_were_new(database_url: str) -> None:
+    """`inserted_of` above one statement's worth of rows: the chunks together answer with
+    exactly the keys that were not there yet (claims here: 1,200 ids, 100 already known)."""
+    db = Database(database_url)
+    try:
+        now = utcnow()
+        async with db.statement() as connection:
+            known = await claim_updates(connection, list(range(1, 1200, 12)), now)
+        assert len(known) == 100
+        async with db.statement() as connection:
+            new = await claim_updates(connection, list(range(1, 1201)), now)
+        assert new == set(range(1, 1201)) - known
+    finally:
+        await db.dispose()
