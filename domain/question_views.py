@@ -209,13 +209,19 @@ def intake_state(session: Session, now: datetime) -> tuple[str, datetime | None]
     return "closed", None
 
 
-async def taking_questions(db: AsyncSession, now: datetime) -> list[IntakeSession]:
-    """Sessions taking questions now: live ones first (most recently live first)."""
+async def sessions_taking(db: AsyncSession, now: datetime) -> list[Session]:
+    """The rows of the sessions taking questions now: live ones first (most recently live
+    first)."""
     rows = await q.intake_candidates(db, ended_since=now - MAX_WINDOW)
     taking = [s for s in rows if intake_state(s, now)[0] == "open"]
     order = {"live": 0, "scheduled": 1, "ended": 2}
     taking.sort(key=lambda s: (order[s.status], -(s.live_at or now).timestamp(), s.id))
-    return [intake(s) for s in taking]
+    return taking
+
+
+async def taking_questions(db: AsyncSession, now: datetime) -> list[IntakeSession]:
+    """Sessions taking questions now, as `sessions_taking` orders them."""
+    return [intake(s) for s in await sessions_taking(db, now)]
 
 
 async def open_sessions(db: Database, now: datetime) -> list[IntakeSession]:

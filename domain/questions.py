@@ -31,7 +31,7 @@ from domain.question_views import (
     intake,
     intake_state,
     open_sessions,
-    taking_questions,
+    sessions_taking,
     view,
 )
 from domain.users import Profile
@@ -195,9 +195,9 @@ class QuestionService:
             askers = {a.asker.user_id: self._user_row(a.asker) for a in asks}
             languages = await q.ensure_users(db, list(askers.values()), lock=True)
             known = await q.by_messages(db, {(a.chat_id, a.message_id) for a in asks})
-            current = None
+            current: list[Session] = []
             if any(a.session_id is None for a in asks):
-                current = await taking_questions(db, now)
+                current = await sessions_taking(db, now)
             now_taking = current[0].id if current else None
             targets = [now_taking if a.session_id is None else a.session_id for a in asks]
             muted = await q.muted_among(
@@ -205,8 +205,9 @@ class QuestionService:
                 {(t, a.asker.user_id) for a, t in zip(asks, targets, strict=True) if t is not None},
             )
             recent = Counter(await q.asked_since(db, askers, now - RATE_WINDOW))
-            wanted = sorted({t for t in targets if t is not None})
-            sessions = {t: await db.get(Session, t) for t in wanted}  # kept: the rows stay
+            sessions: dict[int, Session | None] = {s.id: s for s in current}  # read above
+            for named in sorted({t for t in targets if t is not None} - set(sessions)):
+                sessions[named] = await db.get(Session, named)
             answered: set[int] = set()  # askers whose pending step their question consumed
             for ask, target in zip(asks, targets, strict=True):
                 found = known.get((ask.chat_id, ask.message_id))

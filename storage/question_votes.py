@@ -145,16 +145,6 @@ async def bump_many(db: AsyncSession, deltas: Mapping[int, int]) -> None:
         await db.execute(_BUMP, moves)
 
 
-async def bump_votes(db: AsyncSession, question_id: int, delta: int) -> None:
-    if delta:
-        await db.execute(
-            update(Question)
-            .where(Question.id == question_id)
-            .values(votes=Question.votes + delta)
-            .execution_options(synchronize_session=False)
-        )
-
-
 async def move_votes(db: AsyncSession, source: Question, target: Question) -> int:
     """Give the target every active vote of the source (and the source's asker's support),
     without counting anyone twice; returns how many votes the target gained."""
@@ -195,7 +185,7 @@ async def move_votes(db: AsyncSession, source: Question, target: Question) -> in
         .values(votes=0)
         .execution_options(synchronize_session=False)
     )
-    await bump_votes(db, target.id, gained)
+    await bump_many(db, {target.id: gained})
     return gained
 
 
