@@ -8,11 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnDefault,
+    ColumnElement,
     CursorResult,
     Table,
     TextClause,
+    and_,
     bindparam,
+    column,
     delete,
     select,
     text,
@@ -20,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.expression import Values
 
 from storage.models import AuditEntry, ProcessedUpdate, RoleGrant, User
 from storage.types import utcnow
@@ -106,14 +112,31 @@ async def inserted_of(
     return inserted
 
 
+def among(
+    columns: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
+    keys: Collection[tuple[Any, ...]],
+) -> tuple[CTE, ColumnElement[bool]]:
+    """The rows whose `columns` are one of `keys`, as a join: `select(…).join(*among(…))`.
+    The keys are a VALUES list (a CTE, as SQLite knows no column names on a subquery) that
+    each row is looked up from, by the table's index on the columns. `(a, b) IN ((…), …)`
+    says the same, but SQLite answers it by scanning the whole table: 9 ms for 30 upvotes
+    against 40,000 vote rows, where the join takes 0.1 ms."""
+    wanted = (
+        Values(*(column(f"k{i}", c.type) for i, c in enumerate(columns)), name="wanted")
+        .data(sorted(keys))
+        .cte("wanted")
+    )
+    return wanted, and_(*(c == wanted.c[f"k{i}"] for i, c in enumerate(columns)))
+
+
 def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """The values with Python-side column defaults applied, as an insert would."""
     values = dict(values)
-    for column in table.columns:
-        default = column.default
-        if column.name in values or not isinstance(default, ColumnDefault):
+    for col in table.columns:
+        default = col.default
+        if col.name in values or not isinstance(default, ColumnDefault):
             continue
-        values[column.name] = default.arg(None) if default.is_callable else default.arg
+        values[col.name] = default.arg(None) if default.is_callable else default.arg
     return values
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Question, QuestionVote
-from storage.queries import _insert, insert_ignore, inserted_of
+from storage.queries import _insert, among, insert_ignore, inserted_of
 from storage.questions import rowcount
 from storage.types import utcnow
 
@@ -91,9 +91,9 @@ async def _toggle_round(
     pairs = sorted(presses[i][:2] for i in indexes)
     statement = (
         select(row.question_id, row.user_id, row.active, row.query_id)
-        .where(tuple_(row.question_id, row.user_id).in_(pairs))
+        .join(*among((row.question_id, row.user_id), pairs))
         .order_by(row.question_id, row.user_id)  # locked in the same order by every process
-        .with_for_update()  # (not on SQLite, whose writer holds the database)
+        .with_for_update(of=QuestionVote)  # (not on SQLite, whose writer holds the database)
     )
     found = {(r.question_id, r.user_id): r for r in (await db.execute(statement)).all()}
     now = utcnow()

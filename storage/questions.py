@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, delete, func, select, tuple_
+from sqlalchemy import CursorResult, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -18,7 +18,7 @@ from storage.models import (
     Session,
     User,
 )
-from storage.queries import _insert, insert_ignore_many, languages_of
+from storage.queries import _insert, among, insert_ignore_many, languages_of
 from storage.types import utcnow
 
 OPEN = ("pending", "approved", "answered")
@@ -69,9 +69,7 @@ async def by_messages(
     """The questions already made of these (chat id, message id)s."""
     if not messages:
         return {}
-    statement = select(Question).where(
-        tuple_(Question.chat_id, Question.message_id).in_(sorted(messages))
-    )
+    statement = select(Question).join(*among((Question.chat_id, Question.message_id), messages))
     return {(row.chat_id, row.message_id): row for row in (await db.execute(statement)).scalars()}
 
 
@@ -91,8 +89,8 @@ async def muted_among(db: AsyncSession, pairs: Collection[tuple[int, int]]) -> s
     """Which of these (session id, user id) are muted."""
     if not pairs:
         return set()
-    statement = select(QuestionMute.session_id, QuestionMute.user_id).where(
-        tuple_(QuestionMute.session_id, QuestionMute.user_id).in_(sorted(pairs))
+    statement = select(QuestionMute.session_id, QuestionMute.user_id).join(
+        *among((QuestionMute.session_id, QuestionMute.user_id), pairs)
     )
     return {(row.session_id, row.user_id) for row in (await db.execute(statement)).all()}
 
