@@ -227,7 +227,8 @@ async def cb_board_page(update: Update, context: BotContext) -> None:
 
 @question_errors
 async def cb_vote(update: Update, context: BotContext) -> None:
-    """The hot path: one transaction, the answer, then at most one coalesced board edit."""
+    """The hot path: one transaction, then the answer and at most one coalesced board edit,
+    both off the chat's turn."""
     query = update.callback_query
     assert query is not None
     session_id, question_id, page = numbers(query.data, "qv:")
@@ -243,7 +244,11 @@ async def cb_vote(update: Update, context: BotContext) -> None:
         False: "question.vote.removed",
         None: "question.vote.counted",
     }
-    await answer(query, tr.t(key[vote.active], number=question_id))
+    # Not awaited: the chat's next update (a viewer's second vote) need not wait for
+    # Telegram's reply; the application's stop() awaits the task, errors reach the handler.
+    context.application.create_task(
+        answer(query, tr.t(key[vote.active], number=question_id)), update=update
+    )
     message = query.message
     if vote.active is not None and message is not None:
         feed(context).edit_board(

@@ -4,10 +4,14 @@ back), redelivered and concurrent presses counted once, forged votes refused and
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from domain.questions import Board, Vote
 from domain.users import Profile
 from sandbox import SimUser
+from sandbox.registry import METHODS
 from storage import question_votes
 from storage import questions as q
 from tests.e2e.conftest import Harness
@@ -273,3 +277,46 @@ async def test_boards_asked_for_together_are_read_together(harness: Harness) -> 
         shown = {question.id for question in board.questions}
         assert board.voted == {ids[i % 6]} & shown
     assert getattr(boards[10], "key", None) == "session.not_found"
+
+
+async def test_a_second_vote_does_not_wait_for_telegram_to_take_the_first_answer(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A viewer's updates run in order, but the answer to a vote is sent off the chat's turn:
+    while Telegram has not replied to the first answerCallbackQuery, the second vote is
+    already counted."""
+    view = await live_session(harness)
+    await moderator(harness, 2396)
+    asker = await viewer(harness, 2397, "en")
+    first, second = await approved_questions(harness, asker, 2396, 2)
+    sara = await viewer(harness, 2398, "en")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    name, answer_query = METHODS["answercallbackquery"]
+    telegram_replies = asyncio.Event()
+
+    async def slow_answer(emulator: Any, params: Any) -> Any:
+        await telegram_replies.wait()
+        return await answer_query(emulator, params)
+
+    monkeypatch.setitem(METHODS, "answercallbackquery", (name, slow_answer))
+    presses = [
+        asyncio.create_task(sara.press(board, f"qv:{view.id}:{n}:0", timeout=15))
+        for n in (first, second)
+    ]
+    counted: dict[int, tuple[int, int]] = {}
+
+    async def both_counted() -> bool:
+        for n in (first, second):
+            counted[n] = await active_votes(harness, n)
+        return all(pair == (1, 1) for pair in counted.values())
+
+    async with asyncio.timeout(10):
+        while not await both_counted():  # noqa: ASYNC110  # the votes are the bot's to write
+            await asyncio.sleep(0.05)
+    assert not any(press.done() for press in presses)  # no answer has reached the viewer yet
+    telegram_replies.set()
+    answers = await asyncio.gather(*presses)
+    assert [a.text for a in answers] == [
+        EN.t("question.vote.added", number=n) for n in (first, second)
+    ]
