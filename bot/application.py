@@ -14,7 +14,7 @@ import metrics
 from bot.compose import web_url
 from bot.flood import FloodLimiter
 from bot.http import BoundedRequest
-from bot.ordering import ChatOrderedProcessor
+from bot.ordering import Admit, ChatOrderedProcessor
 from bot.settings import Settings
 from domain.services import Services
 from handlers import (
@@ -78,11 +78,6 @@ class MeteredApplication(Application):  # type: ignore[type-arg]  # generic para
 
     async def process_update(self, update: object) -> None:
         start = time.perf_counter()
-        if isinstance(update, Update):
-            services: Services = self.bot_data[SERVICES_KEY]
-            if not await services.updates.first_time(update.update_id):
-                metrics.UPDATES.labels("duplicate").inc()
-                return  # another process, or an earlier delivery, handled it
         try:
             await super().process_update(update)
         finally:
@@ -93,6 +88,19 @@ class MeteredApplication(Application):  # type: ignore[type-arg]  # generic para
                     (k for k in UPDATE_KINDS if getattr(update, k, None) is not None), "other"
                 )
             metrics.UPDATES.labels(kind).inc()
+
+
+def first_time(services: Services) -> Admit:
+    """Admission of an update (bot/ordering.py): its id claimed, so that a redelivery, or
+    the same update reaching another process, is handled once (domain/updates.py)."""
+
+    async def admit(update: object) -> bool:
+        if not isinstance(update, Update) or await services.updates.first_time(update.update_id):
+            return True
+        metrics.UPDATES.labels("duplicate").inc()
+        return False  # another process, or an earlier delivery, handled it
+
+    return admit
 
 
 UPDATE_KINDS = (
@@ -120,7 +128,8 @@ def build_application(settings: Settings, services: Services, *, updater: bool =
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(_post_init)
-        .concurrent_updates(ChatOrderedProcessor())  # in order within a chat (bot/ordering.py)
+        # in order within a chat, each update claimed first (bot/ordering.py)
+        .concurrent_updates(ChatOrderedProcessor(admit=first_time(services)))
         .request(BoundedRequest())  # aiohttp, bounded (bot/http.py)
         .get_updates_request(BoundedRequest(in_flight=1, messages=0))
     )

@@ -11,18 +11,25 @@ while a thousand viewers' votes overlap.
 Ordering: the application creates the tasks in update order and each task queues on its
 chat's lock before its first `await` can yield to a later update of that chat, and
 `asyncio.Lock` wakes its waiters first in, first out.
+
+Admission: `admit(update)` (the claim of the update's id, bot/application.py) is started when
+the update arrives, before it waits for its chat's turn, and awaited when the turn comes; an
+update it refuses is dropped. So the updates of one getUpdates batch are claimed together,
+and a viewer's third update does not wait for its own claim after the first two.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 DEFAULT_LIMIT = 256  # updates in progress at once; getUpdates returns at most 100
+Admit = Callable[[object], Awaitable[bool]]
 
 
 def order_key(update: object) -> int | None:
@@ -47,28 +54,34 @@ class _Turn:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Concurrent across chats, sequential within one."""
 
-    __slots__ = ("_locks",)
+    __slots__ = ("_admit", "_locks")
 
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_LIMIT, admit: Admit | None = None) -> None:
         super().__init__(max_concurrent_updates=limit)
+        self._admit = admit
         self._locks: dict[int, _Turn] = {}  # dropped when nobody holds or awaits it
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = order_key(update)
-        if key is None:
-            await coroutine
-            return
-        turn = self._locks.get(key)
-        if turn is None:
-            turn = self._locks[key] = _Turn()
-        turn.users += 1
+        admitted = None if self._admit is None else asyncio.ensure_future(self._admit(update))
         try:
-            async with turn.lock:
-                await coroutine
+            key = order_key(update)
+            if key is None:
+                await _run(admitted, coroutine)
+                return
+            turn = self._locks.get(key)
+            if turn is None:
+                turn = self._locks[key] = _Turn()
+            turn.users += 1
+            try:
+                async with turn.lock:
+                    await _run(admitted, coroutine)
+            finally:
+                turn.users -= 1
+                if not turn.users:
+                    del self._locks[key]
         finally:
-            turn.users -= 1
-            if not turn.users:
-                del self._locks[key]
+            if admitted is not None and not admitted.done():  # cancelled while waiting
+                admitted.cancel()
 
     @property
     def chats_in_progress(self) -> int:
@@ -79,3 +92,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to free: the application waits for its update tasks itself."""
+
+
+async def _run(admitted: asyncio.Future[bool] | None, coroutine: Awaitable[Any]) -> None:
+    """The update's handling, if it was admitted."""
+    if admitted is None or await admitted:
+        await coroutine
+    elif inspect.iscoroutine(coroutine):
+        coroutine.close()  # never started: no "never awaited" warning

@@ -80,7 +80,8 @@ async def test_another_writer_is_waited_for_while_the_loop_goes_on(url: str) -> 
             s.add(User(id=8, language="en"))
         waited = time.monotonic() - started
         assert waited >= 0.35
-        assert ticks[0] >= 20  # the loop ran while we waited: 10 ms ticks over ~0.4 s
+        assert ticks[0] >= 10  # the loop ran while we waited (10 ms ticks over ~0.4 s; a
+        # blocked loop gets none), with room for a loaded machine
         async with db.snapshot() as s:
             assert set((await s.execute(select(User.id))).scalars()) == {7, 8}
     finally:

@@ -17,9 +17,13 @@ def message_update(update_id: int, chat_id: int) -> Update:
     return Update(update_id, message=message)
 
 
-async def run_updates(updates: list[Update], handle: Callable[[Update], Awaitable[None]]) -> None:
+async def run_updates(
+    updates: list[Update],
+    handle: Callable[[Update], Awaitable[None]],
+    admit: Callable[[object], Awaitable[bool]] | None = None,
+) -> None:
     """As python-telegram-bot's update fetcher does: one task per update, created in order."""
-    processor = ChatOrderedProcessor(limit=64)
+    processor = ChatOrderedProcessor(limit=64, admit=admit)
     await processor.initialize()
     tasks = [
         asyncio.create_task(processor.process_update(update, handle(update))) for update in updates
@@ -69,3 +73,28 @@ def test_order_key() -> None:
     assert order_key(message_update(1, chat_id=42)) == 42
     assert order_key(Update(2)) is None
     assert order_key("not an update") is None
+
+
+async def test_updates_are_admitted_before_their_turn_and_refused_ones_dropped() -> None:
+    """The claims of a chat's updates do not wait for the chat's turn; a refused update (a
+    redelivery) is never handled, and the others keep their order."""
+    updates = [message_update(i, chat_id=5) for i in range(4)]
+    admitted: list[int] = []
+    first_may_finish = asyncio.Event()
+    seen: list[int] = []
+
+    async def admit(update: object) -> bool:
+        assert isinstance(update, Update)
+        admitted.append(update.update_id)
+        if len(admitted) == len(updates):
+            first_may_finish.set()  # all four claimed while the first was still running
+        return update.update_id != 2
+
+    async def handle(update: Update) -> None:
+        if update.update_id == 0:
+            await asyncio.wait_for(first_may_finish.wait(), 5)
+        seen.append(update.update_id)
+
+    await run_updates(updates, handle, admit)
+    assert sorted(admitted) == [0, 1, 2, 3]
+    assert seen == [0, 1, 3]
