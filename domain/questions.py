@@ -355,11 +355,8 @@ class QuestionService:
         now = self.clock()
         outcomes: list[bool | Exception | None] = [None] * len(presses)
         async with self._db.transaction() as db:
-            questions = await q.questions_by_id(db, {p.question_id for p in presses})
-            sessions = {
-                session_id: await db.get(Session, session_id)
-                for session_id in sorted({x.session_id for x in questions.values()})
-            }
+            questions, found = await q.questions_and_sessions(db, {p.question_id for p in presses})
+            sessions: dict[int, Session | None] = dict(found)
             accepted: list[int] = []
             for i, press in enumerate(presses):
                 try:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
     ColumnDefault,
     ColumnElement,
     CursorResult,
@@ -16,16 +15,14 @@ from sqlalchemy import (
     TextClause,
     and_,
     bindparam,
-    column,
     delete,
+    or_,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.expression import Values
 
 from storage.models import AuditEntry, ProcessedUpdate, RoleGrant, User
 from storage.types import utcnow
@@ -113,20 +110,32 @@ async def inserted_of(
 
 
 def among(
-    columns: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
-    keys: Collection[tuple[Any, ...]],
-) -> tuple[CTE, ColumnElement[bool]]:
-    """The rows whose `columns` are one of `keys`, as a join: `select(…).join(*among(…))`.
-    The keys are a VALUES list (a CTE, as SQLite knows no column names on a subquery) that
-    each row is looked up from, by the table's index on the columns. `(a, b) IN ((…), …)`
+    table: Table, names: Sequence[str], keys: Collection[tuple[Any, ...]]
+) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """The rows of `table` whose columns `names` are one of `keys`: a WHERE clause and its
+    parameters, `db.execute(select(…).where(clause), params)`.
+
+    `(a = ? AND b = ?) OR (a = ? AND b = ?) …`, which SQLite answers by looking each key up in
+    the index on the columns (a "multi-index OR"), as PostgreSQL does. `(a, b) IN ((…), …)`
     says the same, but SQLite answers it by scanning the whole table: 9 ms for 30 upvotes
-    against 40,000 vote rows, where the join takes 0.1 ms."""
-    wanted = (
-        Values(*(column(f"k{i}", c.type) for i, c in enumerate(columns)), name="wanted")
-        .data(sorted(keys))
-        .cte("wanted")
+    against 40,000 vote rows, where this takes 0.1 ms. The clause is built once per number
+    of keys, with bound parameters, so SQLAlchemy also compiles the statement only once per
+    number of keys (a VALUES list would be compiled on every call: SQLAlchemy does not cache
+    it)."""
+    ordered = sorted(keys)
+    params = {f"k{i}_{r}": value for r, key in enumerate(ordered) for i, value in enumerate(key)}
+    return _any_of(table, tuple(names), len(ordered)), params
+
+
+@functools.lru_cache(maxsize=256)
+def _any_of(table: Table, names: tuple[str, ...], count: int) -> ColumnElement[bool]:
+    columns = [table.c[name] for name in names]  # KeyError for anything else
+    return or_(
+        *(
+            and_(*(c == bindparam(f"k{i}_{r}", type_=c.type) for i, c in enumerate(columns)))
+            for r in range(count)
+        )
     )
-    return wanted, and_(*(c == wanted.c[f"k{i}"] for i, c in enumerate(columns)))
 
 
 def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:

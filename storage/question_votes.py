@@ -89,13 +89,14 @@ async def _toggle_round(
     """Presses on distinct (question, viewer) pairs."""
     row = QuestionVote.__table__.c
     pairs = sorted(presses[i][:2] for i in indexes)
+    wanted, keys = among(_VOTES, ("question_id", "user_id"), pairs)
     statement = (
         select(row.question_id, row.user_id, row.active, row.query_id)
-        .join(*among((row.question_id, row.user_id), pairs))
+        .where(wanted)
         .order_by(row.question_id, row.user_id)  # locked in the same order by every process
-        .with_for_update(of=QuestionVote)  # (not on SQLite, whose writer holds the database)
+        .with_for_update()  # (not on SQLite, whose writer holds the database)
     )
-    found = {(r.question_id, r.user_id): r for r in (await db.execute(statement)).all()}
+    found = {(r.question_id, r.user_id): r for r in (await db.execute(statement, keys)).all()}
     now = utcnow()
     toggles: list[dict[str, object]] = []
     first: list[int] = []

@@ -34,13 +34,18 @@ async def ensure_users(
     db: AsyncSession, rows: Sequence[dict[str, Any]], *, lock: bool = False
 ) -> dict[int, str]:
     """The users rows, created (not subscribed) for those missing (each row: id, language
-    and names), in one statement; every one's language. With `lock`, the rows are locked
-    for this transaction, in id order (the same in every process)."""
-    now = utcnow()
-    extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
-    ordered = sorted(rows, key=lambda row: int(row["id"]))
-    await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in ordered])
-    return await languages_of(db, [int(row["id"]) for row in ordered], lock=lock)
+    and names); every one's language. One query when none is missing (the usual case), and
+    one statement more to create the missing ones. With `lock`, the rows are locked for
+    this transaction, in id order (the same in every process; the missing ones after, as
+    they are created)."""
+    languages = await languages_of(db, [int(row["id"]) for row in rows], lock=lock)
+    missing = sorted((row for row in rows if row["id"] not in languages), key=lambda r: r["id"])
+    if missing:  # usually none: a viewer who votes or asks has started the bot
+        now = utcnow()
+        extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
+        await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in missing])
+        languages |= await languages_of(db, [int(row["id"]) for row in missing], lock=lock)
+    return languages
 
 
 async def get_question(
@@ -52,9 +57,21 @@ async def get_question(
     return (await db.execute(statement)).scalar_one_or_none()
 
 
-async def questions_by_id(db: AsyncSession, question_ids: Collection[int]) -> dict[int, Question]:
-    statement = select(Question).where(Question.id.in_(sorted(question_ids)))
-    return {row.id: row for row in (await db.execute(statement)).scalars()}
+async def questions_and_sessions(
+    db: AsyncSession, question_ids: Collection[int]
+) -> tuple[dict[int, Question], dict[int, Session]]:
+    """These questions (those that exist) and their sessions, in one query."""
+    statement = (
+        select(Question, Session)
+        .join(Session, Question.session_id == Session.id)
+        .where(Question.id.in_(sorted(question_ids)))
+    )
+    questions: dict[int, Question] = {}
+    sessions: dict[int, Session] = {}
+    for question, session in (await db.execute(statement)).tuples():
+        questions[question.id] = question
+        sessions[session.id] = session
+    return questions, sessions
 
 
 async def vote_counts(db: AsyncSession, question_ids: Collection[int]) -> dict[int, int]:
@@ -69,8 +86,9 @@ async def by_messages(
     """The questions already made of these (chat id, message id)s."""
     if not messages:
         return {}
-    statement = select(Question).join(*among((Question.chat_id, Question.message_id), messages))
-    return {(row.chat_id, row.message_id): row for row in (await db.execute(statement)).scalars()}
+    wanted, keys = among(Question.__table__, ("chat_id", "message_id"), messages)  # type: ignore[arg-type]  # a declarative model's table
+    rows = (await db.execute(select(Question).where(wanted), keys)).scalars()
+    return {(row.chat_id, row.message_id): row for row in rows}
 
 
 async def asked_since(
@@ -89,10 +107,9 @@ async def muted_among(db: AsyncSession, pairs: Collection[tuple[int, int]]) -> s
     """Which of these (session id, user id) are muted."""
     if not pairs:
         return set()
-    statement = select(QuestionMute.session_id, QuestionMute.user_id).join(
-        *among((QuestionMute.session_id, QuestionMute.user_id), pairs)
-    )
-    return {(row.session_id, row.user_id) for row in (await db.execute(statement)).all()}
+    wanted, keys = among(QuestionMute.__table__, ("session_id", "user_id"), pairs)  # type: ignore[arg-type]  # as above
+    statement = select(QuestionMute.session_id, QuestionMute.user_id).where(wanted)
+    return {(row.session_id, row.user_id) for row in (await db.execute(statement, keys)).all()}
 
 
 async def drop_steps(db: AsyncSession, user_ids: Collection[int]) -> None:
