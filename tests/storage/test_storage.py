@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 
 from domain.updates import UpdateLog
-from storage.database import Database
+from storage.database import PG_STATEMENT_CACHE, Database
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.models import Base, User
 from storage.queries import claim_updates
@@ -195,3 +195,23 @@ async def test_many_rows_inserted_together_say_which_were_new(database_url: str)
         assert new == set(range(1, 1201)) - known
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_connections_keep_the_hot_paths_statements_prepared(
+    database_url: str,
+) -> None:
+    """SQLAlchemy's asyncpg default of 100 prepared statements per connection is fewer than
+    the batches' statements (one per number of keys); a URL's own choice is kept."""
+
+    async def capacity(url: str) -> int:
+        db = Database(url)
+        try:
+            async with db.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                return int(raw.dbapi_connection._prepared_statement_cache.capacity)  # type: ignore[union-attr]  # asyncpg's adapted connection
+        finally:
+            await db.dispose()
+
+    assert await capacity(database_url) == PG_STATEMENT_CACHE >= 1000
+    assert await capacity(database_url + "?prepared_statement_cache_size=7") == 7
