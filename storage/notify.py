@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE = 10.0  # seconds between checks that the listening connection is alive
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
+# Query options of the URL that configure SQLAlchemy's asyncpg dialect, not asyncpg
+SQLALCHEMY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func")
 NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
 
 
@@ -72,7 +74,10 @@ class PgChannel:
         self._watch = asyncio.create_task(self._keep_alive(), name=f"listen {self.channel}")
 
     def _dsn(self) -> str:
+        """The engine's URL for asyncpg itself, without SQLAlchemy's own options (asyncpg
+        would send them to the server as settings, which refuses them)."""
         url = self._db.engine.url.set(drivername="postgresql")
+        url = url.difference_update_query(SQLALCHEMY_OPTIONS)
         return url.render_as_string(hide_password=False)
 
     async def _connect(self) -> None:
