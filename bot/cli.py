@@ -85,9 +85,11 @@ async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 async def _services(settings: Settings) -> AsyncIterator[Services]:
     await upgrade(settings.database_url)
     db = Database(settings.database_url)
+    services = build_services(settings, db)
     try:
-        yield build_services(settings, db)
+        yield services
     finally:
+        await services.events.close()  # what the command published reaches the running bot
         await db.dispose()
 
 

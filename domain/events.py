@@ -13,15 +13,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from storage.database import Database
 from storage.notify import PgChannel
-
-log = logging.getLogger(__name__)
 
 QUESTION, POLL, RESYNC = "question", "poll", "resync"
 CHANNEL = "shurakum_events"
@@ -122,10 +119,9 @@ class NotifyBus(Fanout):
         self._channel = PgChannel(db, channel)
 
     async def publish(self, events: Sequence[Event]) -> None:
-        try:
-            await self._channel.notify([event.encode() for event in events])
-        except Exception:  # the change is committed; live pages catch up on their next reload
-            log.warning("could not publish %s events", len(events), exc_info=True)
+        """Queued, not awaited: an update's reply does not wait for the NOTIFY round trips
+        (`close` sends what is queued)."""
+        self._channel.post([event.encode() for event in events])
 
     async def start(self) -> None:
         await self._channel.listen(self._received, on_reconnect=self._resync)

@@ -1,8 +1,9 @@
 """PostgreSQL LISTEN/NOTIFY on one channel: how processes sharing a database tell each other
 that something changed (domain.events.NotifyBus is the only user).
 
-`notify` sends through the engine's pool (so the command line can publish too) and groups
-what several callers publish at the same moment into one `pg_notify` statement. `listen`
+`post` queues for a task that sends through the engine's pool (so the command line can publish
+too; `close` waits for it) and groups what several callers publish meanwhile into one
+`pg_notify` statement; nobody waits for it on the path of an update. `listen`
 keeps one asyncpg connection of its own; if it breaks, it is opened again and
 `on_reconnect` says that notifications may have been missed meanwhile.
 """
@@ -34,31 +35,36 @@ class PgChannel:
         self._db = db
         self.channel = channel
         self._pending: list[str] = []
-        self._sending: asyncio.Future[None] | None = None
+        self._sender: asyncio.Task[None] | None = None
         self._connection: Any = None  # asyncpg.Connection
         self._watch: asyncio.Task[None] | None = None
         self._callback: Callable[[str], None] = lambda _: None
         self._on_reconnect: Callable[[], None] = lambda: None
 
     # -- sending -----------------------------------------------------------------------------
-    async def notify(self, payloads: Sequence[str]) -> None:
-        """Send the payloads; callers arriving while a send is under way are sent together
-        right after it (one round trip for a burst)."""
+    def post(self, payloads: Sequence[str]) -> None:
+        """Queue the payloads for a task that sends them, with whatever else is queued while
+        a send is under way (one round trip for a burst); the caller does not wait. A
+        failure is logged: the change is committed, live pages catch up on their next
+        reload."""
         self._pending.extend(payloads)
-        while True:
-            if self._sending is not None:
-                await asyncio.shield(self._sending)
-                continue
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(
+                self._send_pending(), name=f"notify {self.channel}"
+            )
+
+    async def flush(self) -> None:
+        """Wait until what was queued has been sent (or failed)."""
+        while self._sender is not None and not self._sender.done():
+            await asyncio.shield(self._sender)
+
+    async def _send_pending(self) -> None:
+        while self._pending:
             batch, self._pending = self._pending, []
-            if not batch:
-                return  # sent by whoever went first
-            self._sending = asyncio.get_running_loop().create_future()
             try:
                 await self._send(batch)
-            finally:
-                done, self._sending = self._sending, None
-                done.set_result(None)
-            return
+            except Exception:  # logged; the senders' changes are committed
+                log.warning("could not notify %s events", len(batch), exc_info=True)
 
     async def _send(self, payloads: list[str]) -> None:
         async with self._db.engine.connect() as connection:
@@ -116,6 +122,7 @@ class PgChannel:
                 await connection.close(timeout=2)
 
     async def close(self) -> None:
+        await self.flush()
         task, self._watch = self._watch, None
         if task is not None:
             task.cancel()

@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 
+from domain.events import QUESTION, Event
 from domain.questions import Board, Vote
 from domain.users import Profile
 from sandbox import SimUser
 from sandbox.registry import METHODS
 from storage import question_votes
 from storage import questions as q
+from storage.notify import PgChannel
 from tests.e2e.conftest import Harness
-from tests.e2e.helpers import moderator, statements, viewer
+from tests.e2e.helpers import moderator, statements, viewer, wait_until
 from tests.e2e.question_helpers import AR, EN, ask, audit, button, data_of, live_session
 
 
@@ -320,3 +322,35 @@ async def test_a_second_vote_does_not_wait_for_telegram_to_take_the_first_answer
     assert [a.text for a in answers] == [
         EN.t("question.vote.added", number=n) for n in (first, second)
     ]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # NOTIFY: PostgreSQL
+async def test_a_vote_is_answered_without_waiting_for_live_pages_to_be_told(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The NOTIFY that tells consoles and the presenter screen about a vote is sent after
+    the answer, not before: while it is held up, the viewer already has their answer, and
+    it is still sent once it can be."""
+    view = await live_session(harness)
+    await moderator(harness, 2386)
+    asker = await viewer(harness, 2387, "en")
+    (question,) = await approved_questions(harness, asker, 2386, 1)
+    sara = await viewer(harness, 2388, "en")
+    await sara.send("/questions")
+    board = await sara.next_message()
+    send = PgChannel._send
+    database_answers = asyncio.Event()
+    sent: list[str] = []
+
+    async def held_send(channel: PgChannel, payloads: list[str]) -> None:
+        await database_answers.wait()
+        await send(channel, payloads)
+        sent.extend(payloads)
+
+    monkeypatch.setattr(PgChannel, "_send", held_send)
+    answer = await sara.press(board, f"qv:{view.id}:{question}:0")
+    assert answer.text == EN.t("question.vote.added", number=question)
+    assert sent == []
+    database_answers.set()
+    vote = Event(QUESTION, question, view.id, "vote")
+    await wait_until(lambda: vote in [Event.decode(payload) for payload in sent])
