@@ -123,8 +123,8 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
             + (", so at the offered rate the updates queue" if ours_rate < plan.rate else "")
             + _echo_at_rate(run, plan)
             + f"; the invariants {'hold' if run.checks.ok else '**fail**'}. The dedupe claim "
-            f"(MeteredApplication, one per update, a getUpdates batch in one statement) costs "
-            f"{run.dedupe_ms:.2f} ms per update on its own."
+            f"(every update as it arrives, `bot/application.py` `first_time`; a getUpdates "
+            f"batch in one statement) costs {run.dedupe_ms:.2f} ms per update on its own."
         )
         if run.limited is not None:
             limited = run.limited

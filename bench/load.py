@@ -298,9 +298,9 @@ async def live_session(url: str) -> int:
 
 
 async def dedupe_cost(url: str, claims: int = 2000, batch: int = 100) -> float:
-    """Milliseconds per `UpdateLog.first_time` (MeteredApplication's claim of every update
-    id, for cross-process dedupe), `batch` claims at a time as the updates of one getUpdates
-    answer make them (handled concurrently, written in one statement)."""
+    """Milliseconds per `UpdateLog.first_time` (the claim of every update id on arrival, for
+    cross-process dedupe; bot/application.py `first_time`), `batch` claims at a time as the
+    updates of one getUpdates answer make them (written in one statement)."""
     db = Database(url)
     try:
         log = UpdateLog(db)

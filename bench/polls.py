@@ -127,7 +127,7 @@ class EngineRun:
     engine: str
     viewers: int
     ballots_per_second: float = 0.0
-    dedupe_ms: float = 0.0  # one MeteredApplication claim, measured on its own
+    dedupe_ms: float = 0.0  # one update claim (bot/application.py first_time), measured on its own
     phases: list[Phase] = field(default_factory=list)
     checks: Checks = field(default_factory=Checks)
     profiles: dict[str, Profile] = field(default_factory=dict)  # "ours", "echo"

@@ -86,7 +86,7 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
             + f"; all invariants {'hold' if run.checks.ok else '**fail**'}."
         )
         lines.append(
-            f"- {run.engine}: the dedupe claim of MeteredApplication (every update id, before "
+            f"- {run.engine}: the dedupe claim (every update id, as it arrives, before "
             f"any handler; the claims of one getUpdates batch in one statement) costs "
             f"{run.dedupe_ms:.2f} ms per update on its own."
         )
