@@ -10,8 +10,9 @@ import pytest
 
 from domain.events import QUESTION, Event
 from domain.questions import Board, Vote
+from domain.sessions import SessionView
 from domain.users import Profile
-from sandbox import SimUser
+from sandbox import SentMessage, SimUser
 from sandbox.registry import METHODS
 from storage import question_votes
 from storage import questions as q
@@ -30,6 +31,21 @@ async def approved_questions(harness: Harness, asker: SimUser, mod_id: int, n: i
     return ids
 
 
+async def voting(
+    harness: Harness, first_id: int, questions: int, language: str = "en"
+) -> tuple[SessionView, list[int], SimUser, SimUser, SentMessage]:
+    """A live session, a moderator (`first_id`), an asker (the next id) with `questions`
+    approved questions, and a viewer (the id after) looking at the board: (the session, the
+    questions, the asker, the viewer, the board)."""
+    view = await live_session(harness)
+    await moderator(harness, first_id)
+    asker = await viewer(harness, first_id + 1, "en")
+    ids = await approved_questions(harness, asker, first_id, questions)
+    sara = await viewer(harness, first_id + 2, language)
+    await sara.send("/questions")
+    return view, ids, asker, sara, await sara.next_message()
+
+
 async def active_votes(harness: Harness, question_id: int) -> tuple[int, int]:
     """(the counter on the question, the active vote rows): they must agree."""
     async with harness.services.db.transaction() as db:
@@ -41,13 +57,7 @@ async def active_votes(harness: Harness, question_id: int) -> tuple[int, int]:
 async def test_board_orders_by_votes_and_a_second_press_takes_the_vote_back(
     harness: Harness,
 ) -> None:
-    view = await live_session(harness)
-    await moderator(harness, 2301)
-    asker = await viewer(harness, 2302, "en")
-    first, second, third = await approved_questions(harness, asker, 2301, 3)
-    sara = await viewer(harness, 2303, "ar")
-    await sara.send("/questions")
-    board = await sara.next_message()
+    view, (first, second, third), asker, sara, board = await voting(harness, 2301, 3, "ar")
     assert board.text.startswith(
         AR.t("question.board.header", title=view.title_ar, page=1, pages=1)
     )
@@ -88,13 +98,7 @@ async def test_board_pages(harness: Harness) -> None:
 
 
 async def test_redelivered_and_concurrent_votes_count_once(harness: Harness) -> None:
-    view = await live_session(harness)
-    await moderator(harness, 2321)
-    asker = await viewer(harness, 2322, "en")
-    (question_id,) = await approved_questions(harness, asker, 2321, 1)
-    sara = await viewer(harness, 2323, "en")
-    await sara.send("/questions")
-    board = await sara.next_message()
+    view, (question_id,), _, sara, board = await voting(harness, 2321, 1)
     emulator = harness.emulator
     query_id, answered = emulator.callbacks.open(sara.id)
     update = {
@@ -183,13 +187,7 @@ async def test_my_questions_show_their_status(harness: Harness) -> None:
 
 
 async def test_a_burst_of_votes_redraws_the_board_once(harness: Harness) -> None:
-    view = await live_session(harness)
-    await moderator(harness, 2391)
-    asker = await viewer(harness, 2392, "en")
-    ids = await approved_questions(harness, asker, 2391, 3)
-    sara = await viewer(harness, 2393, "en")
-    await sara.send("/questions")
-    board = await sara.next_message()
+    view, ids, _, sara, board = await voting(harness, 2391, 3)
     await asyncio.sleep(0.1)
     edits = harness.emulator.stats.requests["editMessageText"]
     for n in ids:  # three taps, each answered at once
@@ -287,13 +285,7 @@ async def test_a_second_vote_does_not_wait_for_telegram_to_take_the_first_answer
     """A viewer's updates run in order, but the answer to a vote is sent off the chat's turn:
     while Telegram has not replied to the first answerCallbackQuery, the second vote is
     already counted."""
-    view = await live_session(harness)
-    await moderator(harness, 2396)
-    asker = await viewer(harness, 2397, "en")
-    first, second = await approved_questions(harness, asker, 2396, 2)
-    sara = await viewer(harness, 2398, "en")
-    await sara.send("/questions")
-    board = await sara.next_message()
+    view, (first, second), _, sara, board = await voting(harness, 2396, 2)
     name, answer_query = METHODS["answercallbackquery"]
     telegram_replies = asyncio.Event()
 
@@ -331,13 +323,7 @@ async def test_a_vote_is_answered_without_waiting_for_live_pages_to_be_told(
     """The NOTIFY that tells consoles and the presenter screen about a vote is sent after
     the answer, not before: while it is held up, the viewer already has their answer, and
     it is still sent once it can be."""
-    view = await live_session(harness)
-    await moderator(harness, 2386)
-    asker = await viewer(harness, 2387, "en")
-    (question,) = await approved_questions(harness, asker, 2386, 1)
-    sara = await viewer(harness, 2388, "en")
-    await sara.send("/questions")
-    board = await sara.next_message()
+    view, (question,), _, sara, board = await voting(harness, 2386, 1)
     send = PgChannel._send
     database_answers = asyncio.Event()
     sent: list[str] = []

@@ -2,13 +2,14 @@
 
 `(a, b) IN ((…), …)` made SQLite scan the whole table: the upvotes' batch read every vote
 of the session (9 ms at 40,000 votes, growing through the session). The queries of the hot
-paths join a VALUES list instead (`storage.queries.among`); these tests read SQLite's plan
-for the statements those queries really send.
+paths ask for an OR of index lookups instead (`storage.queries.among`); these tests read
+SQLite's plan for the statements those queries really send (the `db` fixture:
+tests/storage/conftest.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -18,30 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import question_votes as votes
 from storage import questions
 from storage.database import Database
-from storage.models import Question, Session, User
-from storage.types import utcnow
+from storage.models import Question
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    now = utcnow()
-    async with database.transaction() as s:
-        s.add_all(User(id=uid, language="en") for uid in range(1, 4))
-        s.add(Session(id=1, title_ar="ج", title_en="S", starts_at=now, status="live"))
-        await s.flush()
-        s.add(
-            Question(
-                id=10, session_id=1, user_id=1, chat_id=1, message_id=5, text="q",
-                normalized="q", language="en", status="approved",
-            )
-        )  # fmt: skip
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def plan_of(db: Database, query: Callable[[AsyncSession], Awaitable[Any]]) -> str:

@@ -4,41 +4,13 @@ fixed number of statements, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import event, func, select
 
 from storage import question_votes as votes
 from storage.database import Database
-from storage.models import Question, QuestionVote, Session, User
-from storage.types import utcnow
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    now = utcnow()
-    async with database.transaction() as s:
-        s.add_all(User(id=uid, language="ar") for uid in range(1, 7))
-        s.add(Session(id=1, title_ar="ج", title_en="S", starts_at=now, status="live"))
-        await s.flush()
-        s.add_all(
-            Question(
-                id=qid,
-                session_id=1,
-                user_id=1,
-                text="q",
-                normalized="q",
-                language="en",
-                status="approved",
-            )
-            for qid in (10, 11)
-        )
-    try:
-        yield database
-    finally:
-        await database.dispose()
+from storage.models import Question, QuestionVote
 
 
 async def state(db: Database) -> dict[tuple[int, int], tuple[bool, str | None]]:
