@@ -355,8 +355,9 @@ class QuestionService:
         now = self.clock()
         outcomes: list[bool | Exception | None] = [None] * len(presses)
         async with self._db.transaction() as db:
-            questions, found = await q.questions_and_sessions(db, {p.question_id for p in presses})
-            sessions: dict[int, Session | None] = dict(found)
+            questions, sessions = await q.questions_and_sessions(
+                db, {p.question_id for p in presses}
+            )
             accepted: list[int] = []
             for i, press in enumerate(presses):
                 try:
@@ -393,7 +394,7 @@ class QuestionService:
         self,
         press: Press,
         question: Question | None,
-        sessions: dict[int, Session | None],
+        sessions: dict[int, Session],
         now: datetime,
     ) -> None:
         if question is None:
@@ -404,8 +405,7 @@ class QuestionService:
             raise DomainError("question.own_vote")
         if question.status != "approved":
             raise DomainError("question.not_votable", number=press.question_id)
-        session = sessions[question.session_id]
-        assert session is not None  # a question's session exists (foreign key)
+        session = sessions[question.session_id]  # read with the question (an inner join)
         self._taking(session, *intake_state(session, now))
 
     def _user_row(self, person: Profile) -> dict[str, object]:
