@@ -1,7 +1,8 @@
 """Issue 4 benchmark: viewers asking (`/ask TEXT`) and upvoting, beside a bare echo bot.
 
     .venv/bin/python -m bench.ingest [--viewers N] [--engine sqlite|postgresql|both]
-                                     [--repeats R] [--rate 300] [--no-docs] [--profile]
+                                     [--repeats R] [--rate 300] [--no-docs]
+                                     [--profile [closed|open]]
 
 Per engine: a scratch database with N viewers of a live session and 20 approved questions,
 our bot as a real `python -m bot.cli run` process with a moderators' group
@@ -101,7 +102,7 @@ class Plan:
     echo: bool = True
     limited: bool = True  # phase 3
     dedupe_claims: int = 2000
-    profile: bool = False
+    profile: str | None = None  # the phase py-spy samples
 
 
 @dataclass
@@ -219,7 +220,7 @@ class IngestBench:
         for mode in ("closed", "open"):
             profile = profile_path("ingest", self.engine, bot)
             spy = None
-            if self.plan.profile and mode == "closed" and bot not in self.run.profiles:
+            if mode == self.plan.profile and bot not in self.run.profiles:
                 spy = await _py_spy(process.pid, profile)
             phase = await measure(
                 bot, mode, process, self.emulator, self._mix(record),

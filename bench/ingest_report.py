@@ -195,6 +195,6 @@ def render_section(plan: Plan, runs: list[EngineRun], command: str, started: dat
         "",
         HOW,
         *_checks(runs),
-        *profile_table(runs, 3, "update"),
+        *profile_table(runs, 3, "update", plan.profile),
     ]
     return "\n".join([*head, *body, *_reading(runs, plan)]) + "\n"

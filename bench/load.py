@@ -397,7 +397,7 @@ class LoadPlan(Protocol):
     """What the shared command line sets on a benchmark's plan (bench/polls.py, ingest.py)."""
 
     engines: list[str]
-    profile: bool
+    profile: str | None  # the phase py-spy samples ("closed" or "open"), or None
 
 
 class Checked(Protocol):
@@ -434,7 +434,11 @@ def load_arguments(parser: argparse.ArgumentParser, viewers: int, rate: str) -> 
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rate", type=float, default=300.0, help=rate)
-    parser.add_argument("--profile", action="store_true", help="py-spy both bots (PyPI py-spy)")
+    parser.add_argument(
+        "--profile", nargs="?", const="closed", choices=["closed", "open"],
+        help="py-spy both bots over the first closed-loop phase, or the first open-loop one "
+        "(PyPI py-spy)",
+    )  # fmt: skip
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--render", type=Path, help="rewrite the section from a kept run")

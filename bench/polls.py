@@ -1,7 +1,8 @@
 """Issue 5 benchmark: viewers voting on a live poll, beside a bare python-telegram-bot bot.
 
     .venv/bin/python -m bench.polls [--viewers N] [--engine sqlite|postgresql|both]
-                                    [--repeats R] [--rate 300] [--no-docs] [--profile]
+                                    [--repeats R] [--rate 300] [--no-docs]
+                                    [--profile [closed|open]]
 
 Per engine: a scratch database with N viewers of a live session, our bot as a real
 `python -m bot.cli run` process, and a single-choice poll launched through the domain; the
@@ -97,7 +98,7 @@ class Plan:
     rate: float = 300.0
     window: int = WINDOW
     echo: bool = True
-    profile: bool = False
+    profile: str | None = None  # the phase py-spy samples
     dedupe_claims: int = 2000
 
 
@@ -213,7 +214,7 @@ class PollBench:
         for mode in ("closed", "open"):
             profile = profile_path("polls", self.engine, bot)
             spy = None
-            if self.plan.profile and mode == "closed" and bot not in self.run.profiles:
+            if mode == self.plan.profile and bot not in self.run.profiles:
                 spy = await _py_spy(process.pid, profile)
             phase = await measure(
                 bot, mode, process, self.emulator, self._votes(record),

@@ -125,7 +125,7 @@ def render_section(plan: Plan, runs: list[EngineRun], command: str, started: dat
         *_throughput(runs, plan.window),
         *_latency(runs, plan),
         *_checks(runs),
-        *profile_table(runs, 1, "vote"),
+        *profile_table(runs, 1, "vote", plan.profile),
         *_reading(runs, plan),
     ]
     return "\n".join([*head, *body]) + "\n"

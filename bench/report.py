@@ -411,10 +411,15 @@ def latency_rows(runs: Sequence[LoadRun], kinds: tuple[str, ...] = ()) -> list[s
     return lines
 
 
-def profile_table(runs: Sequence[LoadRun], per_viewer: int, unit: str) -> list[str]:
-    """Both bots' profiles of one throughput phase (the first engine that has them): shares
-    of their busy samples, and the sampled time per update (py-spy samples at 100 Hz: a
-    sample is 10 ms). Each viewer sent `per_viewer` updates in the phase."""
+PROFILED = {"closed": "throughput (closed-loop)", "open": "paced (open-loop)"}
+
+
+def profile_table(
+    runs: Sequence[LoadRun], per_viewer: int, unit: str, phase: str | None
+) -> list[str]:
+    """Both bots' profiles of one `phase` ("closed" or "open"; the first engine that has
+    them): shares of their busy samples, and the sampled time per update (py-spy samples at
+    100 Hz: a sample is 10 ms). Each viewer sent `per_viewer` updates in the phase."""
     run = next((r for r in runs if "ours" in r.profiles), None)
     if run is None:
         return []
@@ -429,7 +434,8 @@ def profile_table(runs: Sequence[LoadRun], per_viewer: int, unit: str) -> list[s
 
     lines = [
         "",
-        f"Profile of the first throughput phase on {run.engine} (py-spy at 100 Hz over each "
+        f"Profile of the first {PROFILED.get(phase or '', 'throughput')} phase on {run.engine} "
+        "(py-spy at 100 Hz over each "
         f"bot's process, samples of waiting threads left out: {ours.samples:,} samples of our "
         f"bot, {echo.samples if echo else 0:,} of the echo bot, for {updates:,} updates each). "
         f"Inclusive share of the bot's busy samples, and sampled time per {unit}:",
