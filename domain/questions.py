@@ -349,14 +349,16 @@ class QuestionService:
         return vote
 
     async def _write_votes(self, presses: list[Press]) -> list[Vote | Exception]:
-        """The questions, their sessions and the voters read or written once for the batch,
-        the votes toggled together (`toggle_votes`), the counters moved in one statement. A
-        refusal is that press's own outcome and writes nothing (a forgery: its audit)."""
+        """The questions (locked: their counters cannot move under the batch) and their
+        sessions read in one query, the voters in one, the votes toggled in one
+        (`toggle_votes`), the counters moved in one; the new counts are those read plus the
+        moves. A refusal is that press's own outcome and writes nothing (a forgery: its
+        audit)."""
         now = self.clock()
         outcomes: list[bool | Exception | None] = [None] * len(presses)
         async with self._db.transaction() as db:
             questions, sessions = await q.questions_and_sessions(
-                db, {p.question_id for p in presses}
+                db, {p.question_id for p in presses}, lock=True
             )
             accepted: list[int] = []
             for i, press in enumerate(presses):
@@ -382,7 +384,7 @@ class QuestionService:
                     moved[presses[i].question_id] += 1 if active else -1
                 outcomes[i] = active
             await votes.bump_many(db, moved)
-            counts = await q.vote_counts(db, {presses[i].question_id for i in accepted})
+            counts = {q_id: questions[q_id].votes + moved[q_id] for q_id in questions}
         return [
             outcome
             if isinstance(outcome, Exception)

@@ -1,20 +1,21 @@
 """Queries for upvotes, race-free on both engines without table locks.
 
-The first vote is an `INSERT … ON CONFLICT DO NOTHING`; a toggle is one conditional `UPDATE`
-(skipped when the row already carries this callback query id, i.e. a redelivered press); the
-counter on the question moves by exactly the rows changed, in the same transaction. The
-presses that arrive together take a few statements for the lot (`toggle_votes`).
+A press is one upsert: the first vote is inserted, a later press flips it, unless the row
+already carries this press's callback query id (a redelivered press); the counter on the
+question moves by exactly the rows changed, in the same transaction. The presses that arrive
+together are one statement for the lot (`toggle_votes`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, TextualSelect, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Question, QuestionVote
-from storage.queries import _insert, among, insert_ignore, inserted_of
+from storage.queries import INSERT_CHUNK, _insert
 from storage.questions import rowcount
 from storage.types import utcnow
 
@@ -33,41 +34,15 @@ async def voted_by(
     return {(row.user_id, row.question_id) for row in (await db.execute(statement)).all()}
 
 
-async def toggle_vote(
-    db: AsyncSession, question_id: int, user_id: int, query_id: str
-) -> bool | None:
-    """Vote, or take the vote back; None if this press was already applied (redelivery).
-    The caller moves the questions' counters (`bump_many`) in the same transaction."""
-    now = utcnow()
-    inserted = await insert_ignore(
-        db, QuestionVote, ["question_id", "user_id"], question_id=question_id, user_id=user_id,
-        active=True, query_id=query_id, updated_at=now,
-    )  # fmt: skip
-    if inserted == 1:
-        return True
-    row = QuestionVote.__table__.c
-    result = await db.execute(
-        update(QuestionVote)
-        .where(
-            row.question_id == question_id,
-            row.user_id == user_id,
-            (row.query_id.is_(None)) | (row.query_id != query_id),
-        )
-        .values(active=~row.active, query_id=query_id, updated_at=now)
-        .returning(row.active)
-    )
-    active = result.scalar_one_or_none()
-    return None if active is None else bool(active)
-
-
 Press = tuple[int, int, str]  # question id, user id, callback query id
 
 
 async def toggle_votes(db: AsyncSession, presses: Sequence[Press]) -> list[bool | None]:
-    """`toggle_vote` for many presses, with their outcomes in order, in a few statements:
-    the votes there are read (locked, on PostgreSQL) in one query, the first votes inserted
-    in one, the toggles written in one executemany. A viewer pressing one button twice in
-    the batch is a second round, after the first."""
+    """Vote, or take the vote back, for each press: its outcome in order, the new state of
+    the vote, or None if this press was already applied (a redelivery). Presses on distinct
+    (question, viewer) pairs go in one statement (`_toggle_sql`); a viewer pressing one
+    button twice in the batch is a second round, after the first. The caller moves the
+    questions' counters (`bump_many`) in the same transaction."""
     outcomes: list[bool | None] = [None] * len(presses)
     waiting = list(range(len(presses)))
     while waiting:
@@ -86,51 +61,51 @@ async def toggle_votes(db: AsyncSession, presses: Sequence[Press]) -> list[bool 
 async def _toggle_round(
     db: AsyncSession, presses: Sequence[Press], indexes: list[int], outcomes: list[bool | None]
 ) -> None:
-    """Presses on distinct (question, viewer) pairs."""
-    row = QuestionVote.__table__.c
-    pairs = sorted(presses[i][:2] for i in indexes)
-    wanted, keys = among(_VOTES, ("question_id", "user_id"), pairs)
-    statement = (
-        select(row.question_id, row.user_id, row.active, row.query_id)
-        .where(wanted)
-        .order_by(row.question_id, row.user_id)  # locked in the same order by every process
-        .with_for_update()  # (not on SQLite, whose writer holds the database)
-    )
-    found = {(r.question_id, r.user_id): r for r in (await db.execute(statement, keys)).all()}
+    """Presses on distinct (question, viewer) pairs, written in (question, viewer) order: the
+    order in which every process locks the votes."""
+    order = sorted(indexes, key=lambda i: presses[i][:2])
     now = utcnow()
-    toggles: list[dict[str, object]] = []
-    first: list[int] = []
+    changed: dict[tuple[int, int], bool] = {}
+    for start in range(0, len(order), INSERT_CHUNK):
+        chunk = [presses[i] for i in order[start : start + INSERT_CHUNK]]
+        values: dict[str, object] = {"on": True, "at": now}
+        for k, (question_id, user_id, query_id) in enumerate(chunk):
+            values |= {f"q{k}": question_id, f"u{k}": user_id, f"by{k}": query_id}
+        rows = await db.execute(_toggle_sql(len(chunk)), values)
+        changed |= {(r.question_id, r.user_id): bool(r.active) for r in rows}
     for i in indexes:
-        question_id, user_id, query_id = presses[i]
-        vote = found.get((question_id, user_id))
-        if vote is None:
-            first.append(i)
-        elif vote.query_id != query_id:  # else a redelivered press: None, nothing changes
-            outcomes[i] = not vote.active
-            toggles.append(
-                {"q": question_id, "u": user_id, "on": not vote.active, "by": query_id, "at": now}
-            )
-    if toggles:
-        await db.execute(_TOGGLE, toggles)
-    rows = [
-        {"question_id": q_id, "user_id": u_id, "active": True, "query_id": by, "updated_at": now}
-        for q_id, u_id, by in (presses[i] for i in first)
-    ]
-    inserted = await inserted_of(db, QuestionVote, ["question_id", "user_id"], rows)
-    for i in first:
-        if presses[i][:2] in inserted:
-            outcomes[i] = True
-        else:  # another process's press on this pair came first (PostgreSQL)
-            outcomes[i] = await toggle_vote(db, *presses[i])
+        outcomes[i] = changed.get(presses[i][:2])  # absent: a redelivered press
+
+
+@functools.lru_cache(maxsize=512)
+def _toggle_sql(count: int) -> TextualSelect:
+    """`count` presses in one upsert (the same SQL on SQLite and PostgreSQL, compiled once
+    per count): a first vote is inserted; a vote already there flips, unless it already
+    carries this press's callback query id (a redelivery: it stays, and no row comes back).
+    Answers with the new state of every vote it wrote. On PostgreSQL a vote that another
+    transaction is inserting is waited for, then flipped: never counted twice."""
+    rows = ", ".join(f"(:q{k}, :u{k}, :on, :by{k}, :at)" for k in range(count))
+    sql = (
+        "INSERT INTO question_votes (question_id, user_id, active, query_id, updated_at) "  # noqa: S608  # fixed names; values are bound
+        f"VALUES {rows} ON CONFLICT (question_id, user_id) DO UPDATE "
+        "SET active = NOT question_votes.active, query_id = excluded.query_id, "
+        "updated_at = excluded.updated_at "
+        "WHERE question_votes.query_id IS NULL OR question_votes.query_id <> excluded.query_id "
+        "RETURNING question_id, user_id, active"
+    )
+    c = _VOTES.c
+    binds = [bindparam("on", type_=c.active.type), bindparam("at", type_=c.updated_at.type)]
+    for k in range(count):
+        binds += [
+            bindparam(f"q{k}", type_=c.question_id.type),
+            bindparam(f"u{k}", type_=c.user_id.type),
+            bindparam(f"by{k}", type_=c.query_id.type),
+        ]
+    return text(sql).bindparams(*binds).columns(c.question_id, c.user_id, c.active)
 
 
 _VOTES: Table = QuestionVote.__table__  # type: ignore[assignment]  # a declarative model's table
 _QUESTIONS: Table = Question.__table__  # type: ignore[assignment]  # as above
-_TOGGLE = (
-    update(_VOTES)
-    .where(_VOTES.c.question_id == bindparam("q"), _VOTES.c.user_id == bindparam("u"))
-    .values(active=bindparam("on"), query_id=bindparam("by"), updated_at=bindparam("at"))
-)
 _BUMP = (
     update(_QUESTIONS)
     .where(_QUESTIONS.c.id == bindparam("question"))

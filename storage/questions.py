@@ -58,26 +58,24 @@ async def get_question(
 
 
 async def questions_and_sessions(
-    db: AsyncSession, question_ids: Collection[int]
+    db: AsyncSession, question_ids: Collection[int], *, lock: bool = False
 ) -> tuple[dict[int, Question], dict[int, Session]]:
-    """These questions (those that exist) and their sessions, in one query."""
+    """These questions (those that exist) and their sessions, in one query. With `lock`,
+    the questions' rows are locked for this transaction, in id order (the same in every
+    process), so what is read of them stays true until the commit."""
     statement = (
         select(Question, Session)
         .join(Session, Question.session_id == Session.id)
         .where(Question.id.in_(sorted(question_ids)))
     )
+    if lock:
+        statement = statement.order_by(Question.id).with_for_update(of=Question)
     questions: dict[int, Question] = {}
     sessions: dict[int, Session] = {}
     for question, session in (await db.execute(statement)).tuples():
         questions[question.id] = question
         sessions[session.id] = session
     return questions, sessions
-
-
-async def vote_counts(db: AsyncSession, question_ids: Collection[int]) -> dict[int, int]:
-    """The questions' counters as stored now (after this transaction's own changes)."""
-    statement = select(Question.id, Question.votes).where(Question.id.in_(sorted(question_ids)))
-    return {row.id: row.votes for row in (await db.execute(statement)).all()}
 
 
 async def by_messages(

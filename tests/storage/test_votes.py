@@ -64,8 +64,8 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size(db: Datab
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
     assert outcomes == [False] * 5 + [True] * 5
-    # the votes read, the toggles written (executemany), the first votes inserted, the counters
-    assert [w for w in seen if w != "BEGIN"] == ["SELECT", "UPDATE", "INSERT", "UPDATE"]
+    # the toggles and the first votes in one upsert, then the counters (an executemany)
+    assert [w for w in seen if w != "BEGIN"] == ["INSERT", "UPDATE"]
 
 
 async def test_bump_many_moves_each_counter_by_its_delta(db: Database) -> None:
@@ -81,9 +81,9 @@ async def test_bump_many_moves_each_counter_by_its_delta(db: Database) -> None:
 async def test_a_first_vote_that_another_process_wrote_meanwhile_is_toggled(
     db: Database, database_url: str
 ) -> None:
-    """PostgreSQL: another transaction inserts the same viewer's vote after this batch read
-    the votes; the batch's insert then skips it, and the press toggles that vote instead of
-    counting a second one."""
+    """PostgreSQL: another transaction has inserted the same viewer's vote and not committed
+    yet; the batch's upsert waits for it, then toggles that vote instead of counting a second
+    one."""
     other = Database(database_url)
     written, go_on = asyncio.Event(), asyncio.Event()
 
