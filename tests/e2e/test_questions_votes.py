@@ -342,3 +342,26 @@ async def test_a_vote_is_answered_without_waiting_for_live_pages_to_be_told(
     database_answers.set()
     vote = Event(QUESTION, question, view.id, "vote")
     await wait_until(lambda: vote in [Event.decode(payload) for payload in sent])
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # row locks: PostgreSQL
+async def test_a_votes_batch_waits_for_a_question_held_elsewhere_and_counts_from_its_commit(
+    harness: Harness,
+) -> None:
+    """A votes batch locks its questions as it reads them and counts from what it read (no
+    read after its writes). While another transaction holds the question and moves its
+    counter (a merge moving two votes onto it), a press waits; then it counts from the
+    committed counter: 2 + 1, never 1."""
+    view, (question,), _, _, _ = await voting(harness, 2396, 1)
+    db = harness.services.db
+    async with db.transaction() as other:
+        assert await q.get_question(other, question, lock=True) is not None
+        await question_votes.bump_many(other, {question: 2})
+        press = asyncio.create_task(
+            harness.services.questions.vote(Profile(2399, "P"), view.id, question, "q-2399")
+        )
+        await asyncio.sleep(0.3)
+        assert not press.done()  # the batch's read waits for the question's row
+    vote = await press
+    assert (vote.active, vote.votes) == (True, 3)
+    assert await active_votes(harness, question) == (3, 1)  # the counter: the merge's two too
