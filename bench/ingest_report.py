@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from statistics import median
 from typing import TYPE_CHECKING
 
+from bench.load import Stamp
 from bench.report import (
     command_line,
     headline,
@@ -171,9 +171,9 @@ HOW = (
 )
 
 
-def render_section(plan: Plan, runs: list[EngineRun], command: str, started: datetime) -> str:
+def render_section(plan: Plan, runs: list[EngineRun], stamp: Stamp) -> str:
     head = [
-        command_line(command, "bench-ingest", started, plan.engines),
+        command_line(stamp, "bench-ingest", plan.engines),
         "",
         "Our bot runs as a real `python -m bot.cli run` process on a scratch database with a "
         "live session, 20 approved questions and a moderators' group (`MODERATOR_CHAT_ID`); "

@@ -24,10 +24,12 @@ import contextlib
 import gc
 import inspect
 import json
+import os
 import pickle
 import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import update
 
-from bench.fixtures import BotProcess, TimedEmulator, go_live
+from bench.fixtures import ROOT, BotProcess, TimedEmulator, go_live
 from bench.profile import Profile, summarise
 from domain.updates import UpdateLog
 from sandbox import CallbackAnswer, RateLimits, SentMessage, SimUser
@@ -272,6 +274,36 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def revision() -> str:
+    """The code measured: BENCH_REVISION if set (a snapshot), else git's HEAD."""
+    if os.environ.get("BENCH_REVISION"):
+        return os.environ["BENCH_REVISION"]
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return "unknown"
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    ).stdout.strip()
+    return head.stdout.strip() + (" with uncommitted changes" if changed else "")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A run's facts for its section's first line: the command, when it started, and the
+    code measured and the load taken as it ended. Kept with the run, so that `--render`
+    later writes the run's own, not those of the moment it renders."""
+
+    command: str
+    started: datetime
+    revision: str
+    load: str
+
+    @classmethod
+    def ended(cls, command: str, started: datetime) -> Stamp:
+        return cls(command, started, revision(), load_average())
+
+
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages (the machine is shared: say how busy it was)."""
     path = Path("/proc/loadavg")
@@ -452,7 +484,7 @@ def load_main(
     *,
     plan: PlanMaker[P],
     run: Callable[[P, Path], Coroutine[Any, Any, list[R]]],
-    render: Callable[[P, list[R], str, datetime], str],
+    render: Callable[[P, list[R], Stamp], str],
     figures: Callable[[R], dict[str, object]],
 ) -> int:
     """`python -m bench.NAME` with the options of `load_arguments`: run the benchmark, keep
@@ -460,8 +492,8 @@ def load_main(
     --no-docs); 1 if an engine's checks failed. With --render, only rewrite the section."""
     args = parser.parse_args(argv)
     if args.render is not None:
-        kept_plan, kept, command, started = kept_runs(args.render)
-        section.write(render(kept_plan, kept, command, started))
+        kept_plan, kept, kept_stamp = kept_runs(args.render)
+        section.write(render(kept_plan, kept, kept_stamp))
         return 0
     if args.profile and not py_spy_found():
         parser.error("--profile needs py-spy on PATH or in the venv (pip install py-spy)")
@@ -472,8 +504,9 @@ def load_main(
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
         runs = asyncio.run(run(made, Path(folder)))
-    print(f"results kept in {keep_runs(name, (made, runs, command, started))}")
-    text = render(made, runs, command, started)
+    stamp = Stamp.ended(command, started)
+    print(f"results kept in {keep_runs(name, (made, runs, stamp))}")
+    text = render(made, runs, stamp)
     print(text)
     if args.json is not None:
         data = [figures(r) for r in runs]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bench.load import Stamp
 from bench.report import (
     command_line,
     headline,
@@ -104,9 +104,9 @@ def _reading(runs: list[EngineRun], plan: Plan) -> list[str]:
     return lines
 
 
-def render_section(plan: Plan, runs: list[EngineRun], command: str, started: datetime) -> str:
+def render_section(plan: Plan, runs: list[EngineRun], stamp: Stamp) -> str:
     head = [
-        command_line(command, "bench-polls", started, plan.engines),
+        command_line(stamp, "bench-polls", plan.engines),
         "",
         "Our bot runs as a real `python -m bot.cli run` process on a scratch database, the echo "
         "bot (`bench/echo_bot.py`: python-telegram-bot with a handler that only answers the "

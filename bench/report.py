@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.fixtures import ROOT
-from bench.load import load_average, median
+from bench.load import Stamp, median, revision
 from bench.profile import Profile
 from bench.runs import LEASE_SECONDS, RunResult
 
@@ -45,20 +44,6 @@ def machine() -> str:
         f"- Python {platform.python_version()} ({platform.platform()})\n"
         f"- `free -h`:\n\n```\n{free.rstrip()}\n```\n"
     )
-
-
-def revision() -> str:
-    """The code measured: BENCH_REVISION if set (a snapshot), else git's HEAD."""
-    if os.environ.get("BENCH_REVISION"):
-        return os.environ["BENCH_REVISION"]
-    git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    if head.returncode != 0:
-        return "unknown"
-    changed = subprocess.run(
-        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
-    ).stdout.strip()
-    return head.stdout.strip() + (" with uncommitted changes" if changed else "")
 
 
 INTRO = """# Benchmarks
@@ -340,13 +325,13 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
 
 
-def command_line(command: str, make: str, started: datetime, engines: list[str]) -> str:
+def command_line(stamp: Stamp, make: str, engines: list[str]) -> str:
     """A section's first line: the command, when it started, the load, what was measured."""
-    load = load_average()
+    load = stamp.load
     return (
-        f"Command: `{command}` (or `make {make}`), started {started:%Y-%m-%d %H:%M} UTC"
-        f"{', load average ' + load + ' at the end' if load else ''}. Engines: "
-        f"{', '.join(engines)}. Code measured: `{revision()}`."
+        f"Command: `{stamp.command}` (or `make {make}`), started {stamp.started:%Y-%m-%d %H:%M} "
+        f"UTC{', load average ' + load + ' at the end' if load else ''}. Engines: "
+        f"{', '.join(engines)}. Code measured: `{stamp.revision}`."
     )
 
 
@@ -463,11 +448,17 @@ def where_time_goes(run: LoadRun, per_viewer: int, unit: str) -> list[str]:
     database = _marker_share(ours, "of all: SQLAlchemy")
     database += _marker_share(ours, "of all: the database")
     edits = _marker_share(ours, "Coalescer") + _marker_share(ours, "lanes")
+
+    def fetch_and_answer(profile: Profile) -> str:
+        share = _marker_share(profile, "getUpdates") + _marker_share(profile, "answerCallback")
+        return f"{share * profile.samples * 10 / updates:.2f} ms"
+
     return [
         f"- {run.engine}, where the time goes (profile above): our bot spends "
         f"{ours.samples * 10 / updates:.1f} ms of sampled CPU per {unit}, the echo bot "
-        f"{echo.samples * 10 / updates:.1f} ms. Fetching the updates and answering cost both "
-        f"bots about the same; ours adds the database ({database:.0%} of its time: "
+        f"{echo.samples * 10 / updates:.1f} ms. Fetching the updates and answering the "
+        f"presses cost ours {fetch_and_answer(ours)} per {unit} and the echo bot "
+        f"{fetch_and_answer(echo)}; ours adds the database ({database:.0%} of its time: "
         f"SQLAlchemy and the driver, every statement of the update claims and the use case), "
         f"the Bot API calls after the answer ({edits:.0%}: edits that show the new state, "
         f"cards, confirmations). The HTTP client under python-telegram-bot takes "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench.ingest import SECTION, Plan, run_benchmark
 from bench.ingest_report import render_section
+from bench.load import Stamp
 from tests.bench.smoke import check_rounds, check_section
 
 VIEWERS = 100
@@ -29,5 +30,5 @@ async def test_ingest_benchmark_at_100_viewers(tmp_path: Path) -> None:
     assert limited.throttled == 0  # the bot kept to Telegram's limits: no 429
     assert limited.max_per_second <= 30
 
-    text = render_section(plan, [run], "python -m bench.ingest", datetime.now(UTC))
+    text = render_section(plan, [run], Stamp.ended("python -m bench.ingest", datetime.now(UTC)))
     check_section(SECTION, text, tmp_path / "benchmarks.md", VIEWERS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.load import Stamp
 from bench.polls import SECTION, Plan, run_benchmark
 from bench.polls_report import render_section
 from tests.bench.smoke import check_rounds, check_section
@@ -26,5 +27,5 @@ async def test_poll_benchmark_at_200_viewers(tmp_path: Path) -> None:
     check_rounds(run.phases, VIEWERS)  # every vote was answered
     assert run.dedupe_ms > 0
 
-    text = render_section(plan, [run], "python -m bench.polls", datetime.now(UTC))
+    text = render_section(plan, [run], Stamp.ended("python -m bench.polls", datetime.now(UTC)))
     check_section(SECTION, text, tmp_path / "benchmarks.md", VIEWERS)
