@@ -98,8 +98,15 @@ class Database:
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction on a bare connection, no ORM session: for a single statement on the
-        path of every update (the update log), where the session's overhead is half the cost."""
+        """A bare connection, no ORM session, for one statement that is a transaction by
+        itself, on the path of every update (the update log), where the session's overhead
+        is half the cost. On PostgreSQL it runs in autocommit: one round trip instead of
+        three (BEGIN, the statement, COMMIT). On SQLite it is a transaction as any other
+        (the writer's turn, BEGIN IMMEDIATE)."""
+        if self.dialect == "postgresql":
+            async with self.engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return
         async with self._writer, self.engine.begin() as connection:
             yield connection
 

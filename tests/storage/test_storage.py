@@ -215,3 +215,35 @@ async def test_postgresql_connections_keep_the_hot_paths_statements_prepared(
 
     assert await capacity(database_url) == PG_STATEMENT_CACHE >= 1000
     assert await capacity(database_url + "?prepared_statement_cache_size=7") == 7
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_claims_take_one_round_trip(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The update claims run on every update's path: on PostgreSQL their one statement is
+    its own transaction (autocommit), without a BEGIN and a COMMIT around it."""
+    import asyncpg
+
+    sent: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def recorded(self: asyncpg.Connection, query: str, *args: object, **kw: object) -> str:
+        sent.append(query.split()[0].rstrip(";").upper())
+        return await execute(self, query, *args, **kw)  # type: ignore[arg-type]
+
+    db = Database(database_url)
+    try:
+        log = UpdateLog(db)
+        assert await log.first_time(900) is True  # the pool's first connection set up
+        monkeypatch.setattr(asyncpg.Connection, "execute", recorded)
+        assert await log.first_time(901) is True
+        assert {"BEGIN", "COMMIT"}.isdisjoint(sent), sent
+        monkeypatch.undo()
+        async with db.transaction() as session:  # committed: seen by another connection
+            claimed = text("SELECT 1 FROM processed_updates WHERE update_id = 901")
+            found = await session.execute(claimed)
+            assert found.scalar_one() == 1
+        assert await log.first_time(901) is False
+    finally:
+        await db.dispose()
