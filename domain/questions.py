@@ -185,15 +185,16 @@ class QuestionService:
         return await self._asks(ask)
 
     async def _write_questions(self, asks: list[Ask]) -> list[Submitted | Exception]:
-        """The askers (locked, so one viewer's questions take turns across processes), their
-        earlier questions, mutes and recent questions read in one query each, the new
-        questions inserted together. Asks are taken in order: a viewer's second question in
-        the batch counts against their rate. A refusal is that ask's own outcome."""
+        """The askers (locked, so one viewer's questions take turns across processes) with
+        their recent questions' count, their earlier questions and mutes read in one query
+        each, the new questions inserted together. Asks are taken in order: a viewer's
+        second question in the batch counts against their rate. A refusal is that ask's own
+        outcome."""
         now = self.clock()
         made: list[tuple[Question, bool] | Exception] = []
         async with self._db.transaction() as db:
-            askers = {a.asker.user_id: self._user_row(a.asker) for a in asks}
-            languages = await q.ensure_users(db, list(askers.values()), lock=True)
+            rows = {a.asker.user_id: self._user_row(a.asker) for a in asks}
+            askers = await q.askers(db, list(rows.values()), now - RATE_WINDOW)
             known = await q.by_messages(db, {(a.chat_id, a.message_id) for a in asks})
             current: list[Session] = []
             if any(a.session_id is None for a in asks):
@@ -204,7 +205,7 @@ class QuestionService:
                 db,
                 {(t, a.asker.user_id) for a, t in zip(asks, targets, strict=True) if t is not None},
             )
-            recent = Counter(await q.asked_since(db, askers, now - RATE_WINDOW))
+            recent = Counter({user_id: n for user_id, (_, n) in askers.items()})
             sessions: dict[int, Session | None] = {s.id: s for s in current}  # read above
             for named in sorted({t for t in targets if t is not None} - set(sessions)):
                 sessions[named] = await db.get(Session, named)
@@ -230,7 +231,7 @@ class QuestionService:
             return [
                 outcome
                 if isinstance(outcome, Exception)
-                else Submitted(view(outcome[0]), outcome[1], languages[ask.asker.user_id])
+                else Submitted(view(outcome[0]), outcome[1], askers[ask.asker.user_id][0])
                 for ask, outcome in zip(asks, made, strict=True)
             ]
 

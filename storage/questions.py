@@ -39,13 +39,54 @@ async def ensure_users(
     this transaction, in id order (the same in every process; the missing ones after, as
     they are created)."""
     languages = await languages_of(db, [int(row["id"]) for row in rows], lock=lock)
-    missing = sorted((row for row in rows if row["id"] not in languages), key=lambda r: r["id"])
-    if missing:  # usually none: a viewer who votes or asks has started the bot
+    missing = await _create_missing(db, rows, languages)
+    if missing:
+        languages |= await languages_of(db, missing, lock=lock)
+    return languages
+
+
+async def _create_missing(
+    db: AsyncSession, rows: Sequence[dict[str, Any]], found: Collection[int]
+) -> list[int]:
+    """Create the users of `rows` whose ids are not in `found`, in id order; their ids.
+    Usually none: a viewer who votes or asks has started the bot."""
+    missing = sorted((row for row in rows if row["id"] not in found), key=lambda r: r["id"])
+    if missing:
         now = utcnow()
         extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
         await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in missing])
-        languages |= await languages_of(db, [int(row["id"]) for row in missing], lock=lock)
-    return languages
+    return [int(row["id"]) for row in missing]
+
+
+async def askers(
+    db: AsyncSession, rows: Sequence[dict[str, Any]], since: datetime
+) -> dict[int, tuple[str, int]]:
+    """`ensure_users` with `lock` for those asking questions, and with each one's language
+    how many questions they asked after `since`, in the same query (one when no one is
+    missing). The rows are locked in id order, so one viewer's questions take turns."""
+    found = await _askers_read(db, [int(row["id"]) for row in rows], since)
+    missing = await _create_missing(db, rows, found)
+    if missing:
+        found |= await _askers_read(db, missing, since)
+    return found
+
+
+async def _askers_read(
+    db: AsyncSession, user_ids: Collection[int], since: datetime
+) -> dict[int, tuple[str, int]]:
+    recent = (
+        select(func.count())
+        .where(Question.user_id == User.id, Question.created_at > since)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    statement = (
+        select(User.id, User.language, recent)
+        .where(User.id.in_(sorted(user_ids)))
+        .order_by(User.id)
+        .with_for_update(of=User)
+    )
+    return {row[0]: (row[1], int(row[2])) for row in (await db.execute(statement)).all()}
 
 
 async def get_question(
@@ -87,18 +128,6 @@ async def by_messages(
     wanted, keys = among(Question.__table__, ("chat_id", "message_id"), messages)  # type: ignore[arg-type]  # a declarative model's table
     rows = (await db.execute(select(Question).where(wanted), keys)).scalars()
     return {(row.chat_id, row.message_id): row for row in rows}
-
-
-async def asked_since(
-    db: AsyncSession, user_ids: Collection[int], since: datetime
-) -> dict[int, int]:
-    """How many questions each of these users asked after `since` (those with none: absent)."""
-    statement = (
-        select(Question.user_id, func.count())
-        .where(Question.user_id.in_(sorted(user_ids)), Question.created_at > since)
-        .group_by(Question.user_id)
-    )
-    return {user_id: int(n) for user_id, n in (await db.execute(statement)).all()}
 
 
 async def muted_among(db: AsyncSession, pairs: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
