@@ -44,25 +44,14 @@ def _insert_ignore_sql(table: Table, columns: tuple[str, ...], keys: tuple[str, 
     return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in known[: len(columns)]))
 
 
-async def insert_ignore(
-    db: AsyncSession | AsyncConnection, model: Any, keys: Sequence[str], **values: Any
-) -> int:
-    """`INSERT … ON CONFLICT (keys) DO NOTHING` (the same SQL on SQLite and PostgreSQL); the
-    number of rows inserted, 0 or 1. For the statements of every update: SQLAlchemy never
-    caches its dialect inserts (`on_conflict_do_nothing`), it compiles them on every
-    execution, while this text statement is compiled once. Python-side column defaults are
-    applied as an insert would."""
-    table: Table = model.__table__
-    values = _with_defaults(table, values)
-    statement = _insert_ignore_sql(table, tuple(values), tuple(keys))
-    result: CursorResult[Any] = await db.execute(statement, values)  # type: ignore[assignment]  # DML returns a CursorResult
-    return result.rowcount
-
-
 async def insert_ignore_many(
     db: AsyncSession, model: Any, keys: Sequence[str], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """`insert_ignore` for many rows (with the same columns) in one executemany."""
+    """`INSERT … ON CONFLICT (keys) DO NOTHING` (the same SQL on SQLite and PostgreSQL) for
+    many rows with the same columns, in one executemany. SQLAlchemy never caches its
+    dialect inserts (`on_conflict_do_nothing`), it compiles them on every execution, while
+    this text statement is compiled once. Python-side column defaults are applied as an
+    insert would."""
     if not rows:
         return
     table: Table = model.__table__
