@@ -359,7 +359,7 @@ class QuestionService:
         outcomes: list[bool | Exception | None] = [None] * len(presses)
         async with self._db.transaction() as db:
             questions, sessions = await q.questions_and_sessions(
-                db, {p.question_id for p in presses}, lock=True
+                db, {p.question_id for p in presses}
             )
             accepted: list[int] = []
             for i, press in enumerate(presses):

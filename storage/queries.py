@@ -130,22 +130,17 @@ def _any_of(table: Table, names: tuple[str, ...], count: int) -> ColumnElement[b
 def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """The values with Python-side column defaults applied, as an insert would."""
     values = dict(values)
-    for col in table.columns:
-        default = col.default
-        if col.name in values or not isinstance(default, ColumnDefault):
+    for column in table.columns:
+        default = column.default
+        if column.name in values or not isinstance(default, ColumnDefault):
             continue
-        values[col.name] = default.arg(None) if default.is_callable else default.arg
+        values[column.name] = default.arg(None) if default.is_callable else default.arg
     return values
 
 
-async def languages_of(
-    db: AsyncSession, user_ids: Collection[int], *, lock: bool = False
-) -> dict[int, str]:
-    """The languages of those who started the bot (the others are missing); with `lock`,
-    their rows are locked for this transaction, in id order (the same in every process)."""
+async def languages_of(db: AsyncSession, user_ids: Collection[int]) -> dict[int, str]:
+    """The languages of those who started the bot (the others are missing)."""
     statement = select(User.id, User.language).where(User.id.in_(sorted(user_ids)))
-    if lock:
-        statement = statement.order_by(User.id).with_for_update()
     return {row.id: row.language for row in (await db.execute(statement)).all()}
 
 

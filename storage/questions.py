@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from storage.models import (
 from storage.queries import _insert, among, insert_ignore_many, languages_of
 from storage.types import utcnow
 
+T = TypeVar("T")
 OPEN = ("pending", "approved", "answered")
 SIMILAR_POOL = 2000
 
@@ -30,44 +31,37 @@ def rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-async def ensure_users(
-    db: AsyncSession, rows: Sequence[dict[str, Any]], *, lock: bool = False
-) -> dict[int, str]:
+async def ensure_users(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[int, str]:
     """The users rows, created (not subscribed) for those missing (each row: id, language
-    and names); every one's language. One query when none is missing (the usual case), and
-    one statement more to create the missing ones. With `lock`, the rows are locked for
-    this transaction, in id order (the same in every process; the missing ones after, as
-    they are created)."""
-    languages = await languages_of(db, [int(row["id"]) for row in rows], lock=lock)
-    missing = await _create_missing(db, rows, languages)
-    if missing:
-        languages |= await languages_of(db, missing, lock=lock)
-    return languages
-
-
-async def _create_missing(
-    db: AsyncSession, rows: Sequence[dict[str, Any]], found: Collection[int]
-) -> list[int]:
-    """Create the users of `rows` whose ids are not in `found`, in id order; their ids.
-    Usually none: a viewer who votes or asks has started the bot."""
-    missing = sorted((row for row in rows if row["id"] not in found), key=lambda r: r["id"])
-    if missing:
-        now = utcnow()
-        extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
-        await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in missing])
-    return [int(row["id"]) for row in missing]
+    and names); every one's language. One query when none is missing (the usual case)."""
+    return await _ensured(db, rows, lambda ids: languages_of(db, ids))
 
 
 async def askers(
     db: AsyncSession, rows: Sequence[dict[str, Any]], since: datetime
 ) -> dict[int, tuple[str, int]]:
-    """`ensure_users` with `lock` for those asking questions, and with each one's language
-    how many questions they asked after `since`, in the same query (one when no one is
-    missing). The rows are locked in id order, so one viewer's questions take turns."""
-    found = await _askers_read(db, [int(row["id"]) for row in rows], since)
-    missing = await _create_missing(db, rows, found)
+    """`ensure_users` for those asking questions, with each one's language and how many
+    questions they asked after `since` in the same query. The rows are locked in id order
+    (the missing ones after, as they are created), so one viewer's questions take turns
+    across processes."""
+    return await _ensured(db, rows, lambda ids: _askers_read(db, ids, since))
+
+
+async def _ensured(
+    db: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    read: Callable[[list[int]], Awaitable[dict[int, T]]],
+) -> dict[int, T]:
+    """What `read` says of these users, after creating those it did not find (in id order)
+    and reading them too: one query when none is missing, two statements more otherwise
+    (usually none is: a viewer who votes or asks has started the bot)."""
+    found = await read([int(row["id"]) for row in rows])
+    missing = sorted((row for row in rows if row["id"] not in found), key=lambda r: r["id"])
     if missing:
-        found |= await _askers_read(db, missing, since)
+        now = utcnow()
+        extra = {"subscribed": False, "reachable": True, "created_at": now, "updated_at": now}
+        await insert_ignore_many(db, User, ["id"], [{**row, **extra} for row in missing])
+        found |= await read([int(row["id"]) for row in missing])
     return found
 
 
@@ -99,18 +93,18 @@ async def get_question(
 
 
 async def questions_and_sessions(
-    db: AsyncSession, question_ids: Collection[int], *, lock: bool = False
+    db: AsyncSession, question_ids: Collection[int]
 ) -> tuple[dict[int, Question], dict[int, Session]]:
-    """These questions (those that exist) and their sessions, in one query. With `lock`,
-    the questions' rows are locked for this transaction, in id order (the same in every
-    process), so what is read of them stays true until the commit."""
+    """These questions (those that exist) and their sessions, in one query; the questions'
+    rows locked for this transaction, in id order (the same in every process), so what is
+    read of them stays true until the commit."""
     statement = (
         select(Question, Session)
         .join(Session, Question.session_id == Session.id)
         .where(Question.id.in_(sorted(question_ids)))
+        .order_by(Question.id)
+        .with_for_update(of=Question)
     )
-    if lock:
-        statement = statement.order_by(Question.id).with_for_update(of=Question)
     questions: dict[int, Question] = {}
     sessions: dict[int, Session] = {}
     for question, session in (await db.execute(statement)).tuples():
